@@ -1,0 +1,7 @@
+"""Custom Kedro datasets of the project."""
+
+from criptos.datasets.atomic_parquet import AtomicParquetDataset
+from criptos.datasets.create_only_csv import CreateOnlyCSVDataset
+from criptos.datasets.raw_candles import RawCandlesDataset
+
+__all__ = ["AtomicParquetDataset", "CreateOnlyCSVDataset", "RawCandlesDataset"]

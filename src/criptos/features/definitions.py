@@ -1,0 +1,156 @@
+"""The feature definitions: one function from clean candles to the feature table.
+
+``compute_features`` is the only place where features are defined. The local
+pipeline calls it on all assets at once; the Spark environment calls it per asset
+group. Every value of a row uses that row and earlier rows of the same asset only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from criptos.features import windows
+from criptos.features.params import FeatureParams
+from criptos.raw_contract import PRICE_COLUMNS, VOLUME_COLUMNS
+
+# Median/MAD to standard-deviation factor of the robust z-score (normal data).
+MAD_TO_SIGMA = 1.4826
+PARKINSON_FACTOR = 1.0 / (4.0 * np.log(2.0))
+KEY_COLUMNS = ("ativo", "data")
+INPUT_COLUMNS = (*KEY_COLUMNS, *PRICE_COLUMNS, *VOLUME_COLUMNS)
+VOLUME = "volumeto"
+
+
+def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Element-wise ratio where a zero or missing denominator gives NaN, never inf."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = numerator / denominator
+    ratio[~np.isfinite(ratio)] = np.nan
+    return ratio
+
+
+def _compare(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """'acima' / 'abaixo' / 'igual' against the previous value, missing on the first day."""
+    labels = np.where(
+        current > previous, "acima", np.where(current < previous, "abaixo", "igual")
+    ).astype(object)
+    labels[np.isnan(previous) | np.isnan(current)] = None
+    return labels
+
+
+def _asset_positions(assets: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each row inside its asset block, and the row index where the block starts."""
+    size = len(assets)
+    starts_mask = np.ones(size, dtype=bool)
+    if size:
+        codes = pd.factorize(assets, sort=False)[0]
+        starts_mask[1:] = codes[1:] != codes[:-1]
+    block_starts = np.flatnonzero(starts_mask)
+    block_of_row = np.cumsum(starts_mask) - 1
+    first_row = block_starts[block_of_row]
+    return np.arange(size) - first_row, first_row
+
+
+def sort_candles(candles: pd.DataFrame) -> pd.DataFrame:
+    """Candles in asset, then date order (the layout every kernel expects)."""
+    return candles.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
+
+
+def compute_features(candles: pd.DataFrame, params: FeatureParams) -> pd.DataFrame:
+    """All features for clean candles (any row order; one row per asset and date).
+
+    Returns the input key, price and volume columns followed by the features, sorted
+    by asset and date, with inf replaced by NaN. No label or target column.
+    """
+    missing = [column for column in INPUT_COLUMNS if column not in candles.columns]
+    if missing:
+        raise ValueError(f"candles lack column(s) needed for features: {', '.join(missing)}")
+    frame = sort_candles(candles[list(INPUT_COLUMNS)])
+    positions, first_row = _asset_positions(frame["ativo"])
+    opened, high, low, close = (
+        frame[column].to_numpy(dtype=np.float64) for column in PRICE_COLUMNS
+    )
+    volume = frame[VOLUME].to_numpy(dtype=np.float64)
+    base_volume = frame["volumefrom"].to_numpy(dtype=np.float64)
+    features: dict[str, np.ndarray] = {}
+
+    close_prev = windows.shift(close, positions)
+    volume_prev = windows.shift(volume, positions)
+    features["fech_prev"] = close_prev
+    features["abert_prev"] = windows.shift(opened, positions)
+    features["vol_prev"] = volume_prev
+    features["retorno_diario"] = _divide(close, close_prev) - 1.0
+    log_return = np.log(_divide(close, close_prev))
+    features["retorno_log"] = log_return
+    for horizon in params.log_return_horizons:
+        features[f"retorno_log_{horizon}"] = np.log(
+            _divide(close, windows.shift(close, positions, horizon))
+        )
+    features["retorno_acumulado"] = _divide(close, close[first_row]) - 1.0
+
+    for window in params.moving_average_windows:
+        features[f"valor_mm_{window}"] = windows.rolling_mean(close, positions, window)
+        features[f"abertura_mm_{window}"] = windows.rolling_mean(opened, positions, window)
+        features[f"volume_mm_{window}"] = windows.rolling_mean(volume, positions, window)
+        features[f"fech_rel_mm_{window}"] = _divide(close, features[f"valor_mm_{window}"]) - 1.0
+    for window in params.volatility_windows:
+        features[f"volatilidade_{window}"] = windows.rolling_std(log_return, positions, window)
+
+    robust = params.robust_window
+    median, mad, iqr = windows.rolling_robust_stats(close, positions, robust)
+    features[f"mediana_{robust}"] = median
+    features[f"mad_{robust}"] = mad
+    features[f"iqr_{robust}"] = iqr
+    features[f"z_robusto_{robust}"] = _divide(close - median, MAD_TO_SIGMA * mad)
+
+    log_range_sq = np.log(_divide(high, low)) ** 2
+    features[f"parkinson_{params.parkinson_window}"] = np.sqrt(
+        PARKINSON_FACTOR * windows.rolling_mean(log_range_sq, positions, params.parkinson_window)
+    )
+    true_range = np.fmax(
+        high - low, np.fmax(np.abs(high - close_prev), np.abs(low - close_prev))
+    )
+    features[f"atr_{params.atr_window}"] = windows.rolling_mean(
+        true_range, positions, params.atr_window
+    )
+
+    change = close - close_prev
+    gains = windows.rolling_mean(np.maximum(change, 0.0), positions, params.rsi_window)
+    losses = windows.rolling_mean(np.maximum(-change, 0.0), positions, params.rsi_window)
+    features[f"rsi_{params.rsi_window}"] = 100.0 * _divide(gains, gains + losses)
+    lowest = windows.rolling_min(low, positions, params.stochastic_window)
+    highest = windows.rolling_max(high, positions, params.stochastic_window)
+    features[f"estocastico_{params.stochastic_window}"] = 100.0 * _divide(
+        close - lowest, highest - lowest
+    )
+
+    day_range = high - low
+    body = close - opened
+    features["pos_no_range"] = _divide(close - low, day_range)
+    features["shadow_superior"] = high - np.maximum(opened, close)
+    features["shadow_inferior"] = np.minimum(opened, close) - low
+    features["candle_corpo"] = np.abs(body)
+    is_doji = np.abs(body) <= params.doji_body_share * day_range
+    direction = np.where(is_doji, "doji", np.where(body > 0, "bull", "bear")).astype(object)
+
+    features["vol_pct_change"] = _divide(volume, volume_prev) - 1.0
+    volume_median, volume_mad, _ = windows.rolling_robust_stats(volume, positions, robust)
+    features[f"volume_z_rob_{robust}"] = _divide(volume - volume_median, MAD_TO_SIGMA * volume_mad)
+    features["preco_medio_volume"] = _divide(volume, base_volume)
+
+    running_max = (
+        pd.Series(close).groupby(first_row, sort=False).cummax().to_numpy(dtype=np.float64, copy=True)
+    )
+    features["max_acum"] = running_max
+    features["drawdown"] = _divide(close, running_max) - 1.0
+
+    for values in features.values():
+        values[np.isinf(values)] = np.nan
+    result = pd.concat([frame, pd.DataFrame(features)], axis=1)
+    result["candle_direcao"] = pd.array(direction, dtype="str")
+    result["dia_semana"] = result["data"].dt.dayofweek.astype("int8")
+    result["mes"] = result["data"].dt.month.astype("int8")
+    result["fechamento_categoria"] = pd.array(_compare(close, close_prev), dtype="str")
+    result["volume_categoria"] = pd.array(_compare(volume, volume_prev), dtype="str")
+    return result

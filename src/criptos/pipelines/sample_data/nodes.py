@@ -1,0 +1,89 @@
+"""Deterministic synthetic daily candles in the raw.csv layout."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from criptos.raw_contract import RAW_COLUMNS
+
+logger = logging.getLogger(__name__)
+
+
+def _garch_log_returns(
+    rng: np.random.Generator, days: int, daily_vol: float, drift: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """GARCH(1,1) log returns with Student-t shocks: calm and stormy spells alternate."""
+    alpha, beta, shock_dof = 0.10, 0.85, 4.0
+    omega = daily_vol**2 * (1.0 - alpha - beta)
+    shocks = rng.standard_t(shock_dof, size=days) / np.sqrt(shock_dof / (shock_dof - 2.0))
+    variance = np.empty(days)
+    returns = np.empty(days)
+    variance[0] = daily_vol**2
+    for day in range(days):
+        if day:
+            variance[day] = omega + alpha * returns[day - 1] ** 2 + beta * variance[day - 1]
+        returns[day] = drift + np.sqrt(variance[day]) * shocks[day]
+    return returns, np.sqrt(variance)
+
+
+def _asset_candles(
+    rng: np.random.Generator, asset: str, spec: dict[str, Any], dates: pd.DatetimeIndex
+) -> pd.DataFrame:
+    days = len(dates)
+    returns, sigma = _garch_log_returns(
+        rng, days, float(spec["daily_volatility"]), float(spec.get("daily_drift", 0.0))
+    )
+    close = float(spec["start_price"]) * np.exp(np.cumsum(returns))
+    previous_close = np.concatenate([[float(spec["start_price"])], close[:-1]])
+    opened = previous_close * np.exp(rng.normal(0.0, 0.05, days) * sigma)
+    high = np.maximum(opened, close) * np.exp(np.abs(rng.normal(0.0, 0.5, days)) * sigma)
+    low = np.minimum(opened, close) * np.exp(-np.abs(rng.normal(0.0, 0.5, days)) * sigma)
+    activity = np.exp(rng.normal(0.0, 0.35, days) + 1.5 * np.abs(returns) / sigma)
+    value_traded = float(spec["daily_value_traded"]) * activity / activity.mean()
+    return pd.DataFrame(
+        {
+            "ativo": asset,
+            "data": dates.strftime("%Y-%m-%d"),
+            "timestamp": (dates - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1),
+            "maximo": high,
+            "minimo": low,
+            "abertura": opened,
+            "fechamento": close,
+            "volumefrom": value_traded / close,
+            "volumeto": value_traded,
+        }
+    )
+
+
+def generate_sample_candles(sample: dict[str, Any]) -> pd.DataFrame:
+    """Synthetic raw candles for several assets, identical on every run.
+
+    Args:
+        sample: ``seed``, ``start_date``, ``days`` and per-asset ``assets`` specs
+            (``start_price``, ``daily_volatility``, ``daily_value_traded``, optional
+            ``daily_drift``).
+
+    Returns:
+        A frame with exactly the raw.csv columns, highs and lows enclosing the body.
+    """
+    days = int(sample["days"])
+    if days < 1 or not sample.get("assets"):
+        raise ValueError("sample_data needs days >= 1 and at least one asset")
+    rng = np.random.default_rng(int(sample["seed"]))
+    dates = pd.date_range(pd.Timestamp(sample["start_date"]), periods=days, freq="D")
+    frames = [
+        _asset_candles(rng, asset, spec, dates) for asset, spec in sample["assets"].items()
+    ]
+    candles = pd.concat(frames, ignore_index=True)[list(RAW_COLUMNS)]
+    logger.info(
+        "Generated %d synthetic candles for %d assets from %s to %s",
+        len(candles),
+        len(frames),
+        dates[0].date(),
+        dates[-1].date(),
+    )
+    return candles

@@ -1,0 +1,114 @@
+"""The raw candle file contract and the reader that enforces its file-level rules.
+
+Raw files are pipe-separated with a header row and at least the columns in
+``RAW_COLUMNS`` (CryptoCompare daily candles); extra columns are ignored. Problems
+with the file as a whole (empty, wrong delimiter, missing column, not UTF-8) raise
+``RawFileError`` with a message that names the problem. Rows with the wrong number
+of fields are kept aside as ``MALFORMED_LINE_COLUMN`` so that row validation can
+quarantine them with a reason instead of failing the run.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+RAW_COLUMNS: tuple[str, ...] = (
+    "ativo",
+    "data",
+    "timestamp",
+    "maximo",
+    "minimo",
+    "abertura",
+    "fechamento",
+    "volumefrom",
+    "volumeto",
+)
+PRICE_COLUMNS: tuple[str, ...] = ("abertura", "maximo", "minimo", "fechamento")
+VOLUME_COLUMNS: tuple[str, ...] = ("volumefrom", "volumeto")
+DELIMITER = "|"
+MALFORMED_LINE_COLUMN = "linha_malformada"
+_OTHER_DELIMITERS = (",", ";", "\t")
+_HEADER_PROBE_BYTES = 64 * 1024
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class RawFileError(ValueError):
+    """The raw file as a whole breaks the contract; nothing downstream may run."""
+
+
+def _header_columns(head: bytes, source: str) -> list[str]:
+    """Decode and split the header line, raising on the file-level problems."""
+    if head.startswith(_UTF8_BOM):
+        head = head[len(_UTF8_BOM) :]
+    if not head.strip():
+        raise RawFileError(f"{source} is empty: it has no header and no data rows")
+    header_line = head.splitlines()[0]
+    try:
+        header = header_line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RawFileError(
+            f"{source} is undecodable: its header is not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+    columns = [name.strip().lower() for name in header.split(DELIMITER)]
+    if len(columns) == 1:
+        found = [sep for sep in _OTHER_DELIMITERS if sep in header]
+        hint = f"; the header looks separated by {found[0]!r}" if found else ""
+        raise RawFileError(
+            f"{source} has the wrong delimiter: expected {DELIMITER!r}-separated columns{hint}"
+        )
+    missing = [name for name in RAW_COLUMNS if name not in columns]
+    if missing:
+        raise RawFileError(
+            f"{source} is missing required column(s): {', '.join(missing)} "
+            f"(expected header {DELIMITER.join(RAW_COLUMNS)})"
+        )
+    return columns
+
+
+def read_raw_candles(stream: BinaryIO, source: str = "raw file") -> pd.DataFrame:
+    """Read a raw candle file into a frame of text columns (``RAW_COLUMNS`` only).
+
+    Values stay text so that row validation can tell "missing" from "not a number";
+    empty fields become missing. A UTF-8 byte-order mark and CRLF line ends are
+    accepted. Lines with the wrong number of fields come back as extra rows holding
+    only ``MALFORMED_LINE_COLUMN``.
+    """
+    columns = _header_columns(stream.read(_HEADER_PROBE_BYTES), source)
+    stream.seek(0)
+    malformed: list[str] = []
+
+    def keep_malformed(row: pacsv.InvalidRow) -> str:
+        malformed.append(row.text)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            stream,
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=DELIMITER, invalid_row_handler=keep_malformed
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(RAW_COLUMNS, pa.string()),
+                include_columns=list(RAW_COLUMNS),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        if "UTF8" in str(error):
+            raise RawFileError(
+                f"{source} is undecodable: it holds bytes that are not UTF-8 text ({error})"
+            ) from None
+        raise RawFileError(f"{source} could not be parsed as a raw candle file: {error}") from None
+    frame = table.to_pandas()
+    if malformed:
+        extra = pd.DataFrame({MALFORMED_LINE_COLUMN: malformed})
+        frame = pd.concat([frame, extra], ignore_index=True)
+    else:
+        frame[MALFORMED_LINE_COLUMN] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    return frame
