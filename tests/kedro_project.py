@@ -1,0 +1,78 @@
+"""Run the project's Kedro CLI in a subprocess against throwaway data folders.
+
+A ``KedroProject`` copies ``conf/`` into a temporary folder and points every path of
+``globals.yml`` at temporary folders (through ``conf/local/globals.yml``), then runs
+``kedro`` from the project root with ``--conf-source``: the exact CLI a user runs,
+without touching the project's own ``data/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
+REAL_RAW_CSV = SHARED_DATA_DIR / "crypto_daily_7coins.csv"
+KEDRO = [sys.executable, "-m", "kedro"]
+
+
+def cli_environment(**extra: str) -> dict[str, str]:
+    """The environment of a CLI subprocess: telemetry off, no network needed."""
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class KedroProject:
+    """A copy of the configuration whose data paths all live under ``root``."""
+
+    root: Path
+
+    @property
+    def conf(self) -> Path:
+        return self.root / "conf"
+
+    def path(self, key: str) -> Path:
+        """Folder of ``paths.<key>`` in this project's globals."""
+        return self.root / "data" / key
+
+    @classmethod
+    def create(cls, root: Path) -> KedroProject:
+        project = cls(root)
+        shutil.copytree(PROJECT_ROOT / "conf", project.conf, ignore=shutil.ignore_patterns("local"))
+        (project.conf / "local").mkdir()
+        base_globals = yaml.safe_load((project.conf / "base" / "globals.yml").read_text())
+        local_paths = {key: str(project.path(key)) for key in base_globals["paths"]}
+        for folder in local_paths.values():
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        (project.conf / "local" / "globals.yml").write_text(
+            yaml.safe_dump({"paths": local_paths})
+        )
+        return project
+
+    def use_raw_file(self, source: Path) -> Path:
+        """Make ``source`` the project's raw.csv (a symlink: the data is not copied)."""
+        target = self.path("raw") / "raw.csv"
+        target.unlink(missing_ok=True)
+        target.symlink_to(source.resolve())
+        return target
+
+    def kedro(self, *args: str, env: dict[str, str] | None = None, timeout: int = 600):
+        """Run ``kedro <args>`` with this configuration; returns the CompletedProcess."""
+        return subprocess.run(
+            [*KEDRO, *args, "--conf-source", str(self.conf)],
+            cwd=PROJECT_ROOT,
+            env=cli_environment(**(env or {})),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
