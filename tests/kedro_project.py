@@ -25,7 +25,12 @@ KEDRO = [sys.executable, "-m", "kedro"]
 
 def cli_environment(**extra: str) -> dict[str, str]:
     """The environment of a CLI subprocess: telemetry off, no network needed."""
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        **os.environ,
+        "KEDRO_DISABLE_TELEMETRY": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "COLUMNS": "400",  # rich logs: one line per message, so tests can grep them
+    }
     env.update(extra)
     return env
 

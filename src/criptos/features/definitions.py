@@ -149,7 +149,7 @@ def compute_features(candles: pd.DataFrame, params: FeatureParams) -> pd.DataFra
         values[np.isinf(values)] = np.nan
     result = pd.concat([frame, pd.DataFrame(features)], axis=1)
     result["candle_direcao"] = pd.array(direction, dtype="str")
-    result["dia_semana"] = result["data"].dt.dayofweek.astype("int8")
+    result["dia_semana"] = result["data"].dt.day_of_week.astype("int8")
     result["mes"] = result["data"].dt.month.astype("int8")
     result["fechamento_categoria"] = pd.array(_compare(close, close_prev), dtype="str")
     result["volume_categoria"] = pd.array(_compare(volume, volume_prev), dtype="str")

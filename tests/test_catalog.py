@@ -1,0 +1,51 @@
+"""Catalog hygiene: every dataset a pipeline touches is declared in every environment."""
+
+from __future__ import annotations
+
+import pytest
+from kedro.config import OmegaConfigLoader
+from kedro.framework.project import configure_project, pipelines
+from kedro.io import DataCatalog
+
+from tests.kedro_project import PROJECT_ROOT
+
+configure_project("criptos")
+
+
+def _environments() -> list[str]:
+    conf = PROJECT_ROOT / "conf"
+    return sorted(p.name for p in conf.iterdir() if p.is_dir() and p.name not in {"base", "local"})
+
+
+def _catalog_config(env: str | None) -> dict:
+    from criptos.settings import CONFIG_LOADER_ARGS
+
+    loader = OmegaConfigLoader(
+        conf_source=str(PROJECT_ROOT / "conf"),
+        base_env="base",
+        default_run_env=env or "base",
+        custom_resolvers=CONFIG_LOADER_ARGS["custom_resolvers"],
+        runtime_params={"run_date": "20240101"},
+    )
+    return loader["catalog"]
+
+
+@pytest.mark.parametrize("env", [None, *_environments()])
+def test_no_dataset_silently_becomes_a_memory_dataset(env: str | None):
+    declared = set(_catalog_config(env))
+    for name, pipeline in pipelines.items():
+        undeclared = {
+            dataset
+            for dataset in pipeline.datasets()
+            if not dataset.startswith("params:") and dataset != "parameters"
+        } - declared
+        assert not undeclared, f"pipeline {name!r} uses undeclared datasets {sorted(undeclared)}"
+
+
+@pytest.mark.parametrize("env", [None, *_environments()])
+def test_catalog_builds_and_carries_viz_layers(env: str | None):
+    config = _catalog_config(env)
+    catalog = DataCatalog.from_config(config)
+    for name, entry in config.items():
+        assert entry.get("metadata", {}).get("kedro-viz", {}).get("layer"), name
+        assert name in catalog

@@ -1,0 +1,84 @@
+"""File-level rules of the raw candle file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from criptos.datasets import RawCandlesDataset
+from criptos.raw_contract import MALFORMED_LINE_COLUMN, RAW_COLUMNS, RawFileError, read_raw_candles
+from tests.raw_files import GOOD_ROWS, HEADER, write_raw
+
+
+def _read(content: bytes):
+    return read_raw_candles(io.BytesIO(content), source="raw.csv")
+
+
+def test_reads_text_columns_in_contract_order(tmp_path: Path):
+    frame = RawCandlesDataset(filepath=str(write_raw(tmp_path / "raw.csv", GOOD_ROWS))).load()
+    assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
+    assert len(frame) == len(GOOD_ROWS)
+    assert frame.loc[0, "fechamento"] == "105"
+    assert frame[MALFORMED_LINE_COLUMN].isna().all()
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n", b"\xef\xbb\xbf"])
+def test_empty_file_is_fatal(content: bytes):
+    with pytest.raises(RawFileError, match="empty"):
+        _read(content)
+
+
+def test_missing_column_is_named():
+    header = HEADER.replace("|fechamento", "")
+    rows = ["BTC|2021-01-01|1609459200|110|95|100|10|1050"]
+    with pytest.raises(RawFileError, match="missing required column.*fechamento"):
+        _read("\n".join([header, *rows]).encode())
+
+
+def test_comma_separated_file_is_a_delimiter_error():
+    content = "\n".join([HEADER.replace("|", ","), GOOD_ROWS[0].replace("|", ",")]).encode()
+    with pytest.raises(RawFileError, match="delimiter.*','"):
+        _read(content)
+
+
+@pytest.mark.parametrize(
+    "bad_line",
+    [b"BTC|2021-01-02|1|2|1|1|\xff|1|1\n", b"\xff\xfe|x\n"],
+    ids=["in-a-field", "in-a-malformed-line"],
+)
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_bytes_that_are_not_utf8_are_undecodable(bad_line: bytes):
+    content = (HEADER + "\n" + "BTC|2021-01-01|1|2|1|1|1|1|1\n").encode() + bad_line
+    with pytest.raises(RawFileError, match="undecodable"):
+        _read(content)
+
+
+def test_undecodable_header_is_named():
+    with pytest.raises(RawFileError, match="undecodable"):
+        _read(b"ativo\xff|data\n")
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path):
+    plain = RawCandlesDataset(filepath=str(write_raw(tmp_path / "a.csv", GOOD_ROWS))).load()
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join([HEADER, *GOOD_ROWS]) + "\r\n").encode())
+    windows_style = RawCandlesDataset(filepath=str(path)).load()
+    assert windows_style.equals(plain)
+
+
+def test_extra_columns_are_ignored_and_order_is_free():
+    header = "fechamento|extra|ativo|data|timestamp|maximo|minimo|abertura|volumefrom|volumeto"
+    content = f"{header}\n105|zzz|BTC|2021-01-01|1609459200|110|95|100|10|1050\n".encode()
+    frame = _read(content)
+    assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
+    assert frame.loc[0, "fechamento"] == "105"
+    assert frame.loc[0, "ativo"] == "BTC"
+
+
+def test_line_with_wrong_field_count_is_kept_for_quarantine():
+    content = f"{HEADER}\n{GOOD_ROWS[0]}\nBTC|2021-01-02|oops\n".encode()
+    frame = _read(content)
+    assert len(frame) == 2
+    assert frame[MALFORMED_LINE_COLUMN].tolist()[1] == "BTC|2021-01-02|oops"
