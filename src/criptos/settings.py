@@ -1,6 +1,12 @@
-"""Project settings: configuration loader arguments and custom resolvers."""
+"""Project settings: configuration source, loader arguments and custom resolvers."""
+
+import os
 
 from criptos.run_date import resolve_run_date
+
+# Another configuration folder can stand in for conf/ without touching the project:
+# notebooks, the API and tests honour it just like `kedro run --conf-source`.
+CONF_SOURCE = os.environ.get("CRIPTOS_CONF_SOURCE", "conf")
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
