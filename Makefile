@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export KEDRO_DISABLE_TELEMETRY := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format install install-dev clean-data
+.PHONY: run test lint format install install-dev clean-data serve
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "criptos needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -40,3 +40,9 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+## serve: the prediction API on http://$(HOST):$(PORT) (docs at /docs); KEDRO_ENV=s3 reads the bucket
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: install
+	$(BIN)/python -m criptos.api --host $(HOST) --port $(PORT)

@@ -1,0 +1,31 @@
+"""POST /admin/reload: check the latest manifest now (only with an admin token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from criptos.api.dependencies import ServiceDep, require_admin
+from criptos.api.routers.models import error_body
+from criptos.api.schemas import ErrorResponse, ReloadResponse
+
+router = APIRouter(tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+@router.post(
+    "/admin/reload",
+    response_model=ReloadResponse,
+    responses={
+        401: {"model": ErrorResponse, "description": "No bearer token"},
+        403: {"model": ErrorResponse, "description": "Wrong token"},
+    },
+    summary="Check for a new version now",
+)
+async def reload_now(service: ServiceDep) -> ReloadResponse:
+    """Run one reload check at once; a previously refused version is tried again."""
+    result = await service.check(force=True)
+    state = service.state
+    return ReloadResponse(
+        outcome=result.outcome,
+        model_version=state.version if state else None,
+        error=error_body(result.error),
+    )
