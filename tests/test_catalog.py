@@ -7,6 +7,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.project import configure_project, pipelines
 from kedro.io import DataCatalog
 
+from criptos.settings import CONFIG_LOADER_ARGS
 from tests.kedro_project import PROJECT_ROOT
 
 configure_project("criptos")
@@ -18,8 +19,6 @@ def _environments() -> list[str]:
 
 
 def _catalog_config(env: str | None) -> dict:
-    from criptos.settings import CONFIG_LOADER_ARGS
-
     loader = OmegaConfigLoader(
         conf_source=str(PROJECT_ROOT / "conf"),
         base_env="base",

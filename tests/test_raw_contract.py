@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from criptos.datasets import RawCandlesDataset
-from criptos.raw_contract import MALFORMED_LINE_COLUMN, RAW_COLUMNS, RawFileError, read_raw_candles
+from criptos.raw_contract import (
+    MALFORMED_LINE_COLUMN,
+    RAW_COLUMNS,
+    RawFileError,
+    read_raw_candles,
+)
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw
 
 

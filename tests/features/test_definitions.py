@@ -24,7 +24,7 @@ SMALL = FeatureParams(
 )
 
 
-def candles(asset: str, closes, highs=None, lows=None, opens=None, volumes=None) -> pd.DataFrame:
+def candles(asset: str, closes, *, highs=None, lows=None, opens=None, volumes=None) -> pd.DataFrame:
     """One asset's clean candles; highs/lows default to enclose open and close."""
     closes = np.asarray(closes, dtype=float)
     opens = np.asarray(opens if opens is not None else closes, dtype=float)

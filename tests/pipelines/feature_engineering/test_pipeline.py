@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
@@ -64,8 +65,6 @@ def test_cli_run_on_real_data_writes_dated_and_latest(kedro_project: KedroProjec
     dated = features_dir / "cripto_features_20210706.parquet"
     latest = features_dir / "cripto_features_latest.parquet"
     assert _digest(dated) == _digest(latest)
-    import pyarrow.parquet as pq
-
     metadata = pq.ParquetFile(latest).metadata
     assert metadata.num_rows == 17_061
     assert metadata.row_group(0).column(0).compression == "SNAPPY"
