@@ -1,0 +1,81 @@
+"""Threads that keep asking /predict and remember every answer (reload-under-load tests)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request: when it finished, its status (0 = transport error) and version."""
+
+    at: float
+    status: int
+    version: str | None
+    error: str | None = None
+
+
+@dataclass
+class Hammer:
+    """``threads`` clients in a tight loop on ``path`` until the context exits."""
+
+    base_url: str
+    path: str = "/predict?ativo=BTC"
+    threads: int = 8
+    answers: list[list[Answer]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _workers: list[threading.Thread] = field(default_factory=list)
+
+    def _run(self, log: list[Answer]) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=10.0) as client:
+            while not self._stop.is_set():
+                try:
+                    response = client.get(self.path)
+                    version = (
+                        response.json().get("model_version")
+                        if response.status_code == 200
+                        else None
+                    )
+                    log.append(Answer(time.monotonic(), response.status_code, version))
+                except (httpx.HTTPError, ValueError) as error:
+                    log.append(Answer(time.monotonic(), 0, None, type(error).__name__))
+
+    def __enter__(self) -> Hammer:
+        for _ in range(self.threads):
+            log: list[Answer] = []
+            self.answers.append(log)
+            worker = threading.Thread(target=self._run, args=(log,), daemon=True)
+            self._workers.append(worker)
+            worker.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            worker.join(timeout=30)
+
+    def all_answers(self) -> list[Answer]:
+        return [answer for log in self.answers for answer in list(log)]
+
+    def first_seen(self, version: str) -> float | None:
+        """When ``version`` was first answered by any thread."""
+        times = [
+            answer.at for answer in self.all_answers() if answer.version == version
+        ]
+        return min(times) if times else None
+
+    def went_back(self, new: str) -> list[int]:
+        """Threads that saw ``new`` and later an older version again (must be none)."""
+        back = []
+        for index, log in enumerate(self.answers):
+            seen = False
+            for answer in log:
+                seen = seen or answer.version == new
+                if seen and answer.version not in (new, None):
+                    back.append(index)
+                    break
+        return back

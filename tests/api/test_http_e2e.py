@@ -1,0 +1,129 @@
+"""The service as a user runs it: ``python -m criptos.api`` in a subprocess, real HTTP."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.bundles import point_latest, publish_unlisted
+from tests.api.conftest import (
+    FIRST_VERSION,
+    SECOND_VERSION,
+    ApiProject,
+    BundleFactory,
+    wait_for,
+)
+from tests.api.load import Hammer
+from tests.api.server import ApiServer, get_json
+from tests.api.test_endpoints import assert_no_leak
+from tests.kedro_project import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+logger = logging.getLogger(__name__)
+POLL_INTERVAL = 0.5
+# Reading five models, the features and predicting, on a loaded two-core machine.
+LOAD_ALLOWANCE = 5.0
+
+
+@pytest.fixture
+def server(published_project: ApiProject, tmp_path: Path) -> Iterator[ApiServer]:
+    with ApiServer(
+        log_file=tmp_path / "server.log",
+        project_path=PROJECT_ROOT,
+        conf_source=published_project.project.conf,
+        poll_interval=POLL_INTERVAL,
+        cwd=tmp_path,
+    ) as running:
+        running.wait_ready()
+        yield running
+
+
+def test_serves_every_endpoint_over_http(server: ApiServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        body = client.get("/predict", params={"ativo": "eth"}).json()
+        assert body["ativo"] == "ETH" and body["model_version"] == FIRST_VERSION
+        assert len(body["predictions"]) == 5
+        assert client.get("/predict", params={"ativo": "NOPE"}).status_code == 404
+        assert client.get("/predict", params={"ativo": "B/TC"}).status_code == 422
+        assert client.get("/predict").status_code == 422
+        assert len(client.get("/ativos").json()["ativos"]) == 7
+        assert client.get("/models").json()["model_version"] == FIRST_VERSION
+        assert client.get("/health").json() == {"status": "ok"}
+        assert client.get("/docs").status_code == 200
+        assert client.post("/admin/reload").status_code == 404  # no token configured
+        assert_no_leak(client.get("/predict?ativo=%FF%FE").text)
+
+
+def test_finds_the_project_from_the_working_directory(
+    published_project: ApiProject, tmp_path: Path
+) -> None:
+    with ApiServer(
+        log_file=tmp_path / "server.log",
+        conf_source=published_project.project.conf,
+        cwd=PROJECT_ROOT / "src" / "criptos",
+    ) as running:
+        assert running.wait_ready()["model_version"] == FIRST_VERSION
+
+
+def test_outside_a_project_it_says_so(tmp_path: Path) -> None:
+    with ApiServer(log_file=tmp_path / "server.log", cwd=tmp_path) as running:
+        assert running.process.wait(timeout=60) == 2
+        assert "no Kedro project" in running.log()
+
+
+def test_reload_under_load_serves_every_request(
+    server: ApiServer, published_project: ApiProject, make_bundle: BundleFactory
+) -> None:
+    bundle = make_bundle(SECOND_VERSION)
+    with Hammer(server.url, threads=8) as hammer:
+        time.sleep(1.0)
+        published_project.publish(bundle)
+        published = time.monotonic()
+        wait_for(
+            lambda: hammer.first_seen(SECOND_VERSION),
+            timeout=POLL_INTERVAL + LOAD_ALLOWANCE + 10,
+        )
+        time.sleep(0.5)
+    answers = hammer.all_answers()
+    statuses = Counter(answer.status for answer in answers)
+    assert statuses == {200: len(answers)}, statuses
+    assert len(answers) > 100
+    assert hammer.went_back(SECOND_VERSION) == []
+    switch = hammer.first_seen(SECOND_VERSION) - published
+    logger.info(
+        "Reload under load: %d answers, new version served %.2f s after publishing",
+        len(answers),
+        switch,
+    )
+    assert switch <= POLL_INTERVAL + LOAD_ALLOWANCE
+
+
+def test_corrupt_version_under_load_is_refused(
+    server: ApiServer, published_project: ApiProject, make_bundle: BundleFactory
+) -> None:
+    folder = publish_unlisted(published_project.registry, make_bundle(SECOND_VERSION))
+    model = folder / "classifier_rf.joblib"
+    model.write_bytes(b"\x80" + model.read_bytes()[1:])
+    with Hammer(server.url, threads=4) as hammer:
+        time.sleep(0.5)
+        point_latest(published_project.registry, SECOND_VERSION)
+        error = wait_for(
+            lambda: get_json(f"{server.url}/models")[1]["last_reload_error"], timeout=15
+        )
+        time.sleep(3 * POLL_INTERVAL)
+    answers = hammer.all_answers()
+    assert answers and {(answer.status, answer.version) for answer in answers} == {
+        (200, FIRST_VERSION)
+    }
+    assert error["version"] == SECOND_VERSION and error["stage"] == "models"
+    assert_no_leak(str(error))
+    assert get_json(f"{server.url}/ready") == (
+        200,
+        {"ready": True, "model_version": FIRST_VERSION},
+    )
