@@ -1,0 +1,1 @@
+"""Benchmarks of the project (run as ``python -m benchmarks.<name>``)."""

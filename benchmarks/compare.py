@@ -1,0 +1,58 @@
+"""Result checks of the feature benchmark: seed features vs the reference, incremental vs full."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+logger = logging.getLogger(__name__)
+
+RELATIVE_TOLERANCE = 1e-9
+SEED_FEATURES = (
+    "fech_prev", "abert_prev", "vol_prev", "retorno_diario", "retorno_log", "retorno_acumulado",
+    "valor_mm_5", "valor_mm_20", "abertura_mm_5", "abertura_mm_20", "volume_mm_5", "volume_mm_20",
+    "volatilidade_5", "mediana_20", "mad_20", "iqr_20", "z_robusto_20", "parkinson_10", "atr_14",
+    "pos_no_range", "shadow_superior", "shadow_inferior", "candle_corpo", "candle_direcao",
+    "vol_pct_change", "volume_z_rob_20", "preco_medio_volume", "max_acum", "drawdown",
+    "dia_semana", "mes", "fechamento_categoria", "volume_categoria",
+)  # fmt: skip
+
+
+def _sorted(path: Path, columns: list[str]) -> pd.DataFrame:
+    frame = pd.read_parquet(path, columns=["ativo", "data", *columns])
+    frame["data"] = pd.to_datetime(frame["data"]).astype("datetime64[ns]")
+    return frame.sort_values(["ativo", "data"], kind="stable").reset_index(drop=True)
+
+
+def compare_seed_features(project: Path, reference: Path) -> dict[str, int]:
+    """Rows per seed feature where the project and the reference disagree (empty: all equal).
+
+    Numbers agree within a relative tolerance of 1e-9 (NaN equals NaN); labels exactly.
+    """
+    mine = _sorted(project, list(SEED_FEATURES))
+    theirs = _sorted(reference, list(SEED_FEATURES))
+    if len(mine) != len(theirs) or not mine[["ativo", "data"]].equals(theirs[["ativo", "data"]]):
+        return {"(rows: ativo, data)": abs(len(mine) - len(theirs)) or 1}
+    mismatches: dict[str, int] = {}
+    for column in SEED_FEATURES:
+        left, right = mine[column], theirs[column]
+        if pd.api.types.is_numeric_dtype(left) and pd.api.types.is_numeric_dtype(right):
+            a, b = left.to_numpy(np.float64), right.to_numpy(np.float64)
+            same = np.isclose(a, b, rtol=RELATIVE_TOLERANCE, atol=0.0, equal_nan=True)
+        else:
+            a, b = left.astype(object), right.astype(object)
+            same = (a == b).to_numpy(bool) | (a.isna() & b.isna()).to_numpy(bool)
+        if not same.all():
+            mismatches[column] = int((~same).sum())
+            logger.warning("%s differs on %d rows, e.g. %s", column, mismatches[column],
+                           mine.loc[~same, ["ativo", "data"]].head(3).to_dict("records"))  # fmt: skip
+    return mismatches
+
+
+def frames_identical(left: Path, right: Path) -> bool:
+    """Whether two Parquet files hold exactly the same table (values, types, order)."""
+    return pq.read_table(left).equals(pq.read_table(right), check_metadata=False)

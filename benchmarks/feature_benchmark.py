@@ -1,0 +1,179 @@
+"""Benchmark of the feature_engineering pipeline against a naive reference and the I/O floor.
+
+Builds a large raw file from the real assets in ``../shared/data`` (see
+``benchmarks.synthetic_raw``), then runs three contenders on it as whole processes
+under ``/usr/bin/time -v`` (Debian package ``time``: ``apt-get install time`` if
+``/usr/bin/time`` is missing):
+
+1. ``kedro run --pipelines feature_engineering`` of this project (full mode);
+2. the naive reference (``benchmarks.naive_reference``);
+3. the I/O floor (``benchmarks.io_floor``): Arrow CSV read + snappy Parquet write.
+
+It checks that the project's seed features equal the reference's (relative tolerance
+1e-9), times a daily incremental run (one new day for every asset, the previous
+latest as state) and checks it equals the full run exactly, then writes the section
+"Feature engineering" of ``docs/benchmarks.md`` (other sections are kept).
+
+    .venv/bin/python -m benchmarks.feature_benchmark             # 3,000 assets x 2,400 days
+    .venv/bin/python -m benchmarks.feature_benchmark --quick     # 300 assets, for iterations
+
+Everything large lives in ``benchmarks/work/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.kedro_project import (
+    PROJECT_ROOT,
+    REAL_RAW_CSV,
+    KedroProject,
+    cli_environment,
+)
+
+from benchmarks.compare import compare_seed_features, frames_identical
+from benchmarks.report import write_section
+from benchmarks.synthetic_raw import write_synthetic_raw
+
+logger = logging.getLogger("feature_benchmark")
+
+WORK = PROJECT_ROOT / "benchmarks" / "work"
+TIME = Path("/usr/bin/time")
+RUN_DATE = "20210706"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Wall time and peak resident memory of one whole process."""
+
+    name: str
+    seconds: float
+    peak_mb: float
+
+
+def _parse_time_v(stderr: str) -> tuple[float, float]:
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", stderr)
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    if not wall or not peak:
+        raise RuntimeError(f"could not read /usr/bin/time -v output:\n{stderr[-2000:]}")
+    seconds = 0.0
+    for part in wall.group(1).split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds, int(peak.group(1)) / 1024
+
+
+def measure(name: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
+    """Run ``command`` under ``/usr/bin/time -v``; fail loudly if it fails."""
+    if not TIME.exists():
+        raise SystemExit("/usr/bin/time is missing: install Debian's package with `apt-get install time`")
+    logger.info("Running %s: %s", name, " ".join(command))
+    result = subprocess.run(
+        [str(TIME), "-v", *command],
+        cwd=PROJECT_ROOT,
+        env=env or cli_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    seconds, peak_mb = _parse_time_v(result.stderr)
+    logger.info("%s: %.1f s, %.0f MB peak", name, seconds, peak_mb)
+    return Measurement(name, seconds, peak_mb)
+
+
+def _split_last_day(raw: Path, history: Path, last_day: Path) -> None:
+    """Write the file without its last date, and the header plus the last date's rows."""
+    with raw.open("rb") as source:
+        header = source.readline()
+        source.seek(0, os.SEEK_END)
+        size = source.tell()
+        source.seek(max(0, size - 4 * 1024 * 1024))
+        tail = source.read()
+    last_date = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1].split(b"|")[1]
+    first_of_last = tail.index(b"|" + last_date + b"|")
+    line_start = tail.rindex(b"\n", 0, first_of_last) + 1
+    cut = size - len(tail) + line_start
+    with raw.open("rb") as source, history.open("wb") as target:
+        shutil.copyfileobj(source, target, length=16 * 1024 * 1024)
+        target.truncate(cut)
+    last_day.write_bytes(header + tail[line_start:])
+
+
+def _project(name: str, raw: Path) -> KedroProject:
+    folder = WORK / name
+    shutil.rmtree(folder, ignore_errors=True)
+    project = KedroProject.create(folder)
+    project.use_raw_file(raw)
+    return project
+
+
+def _kedro_command(project: KedroProject, *params: str) -> list[str]:
+    joined = ",".join([f"run_date={RUN_DATE}", *params])
+    return [
+        sys.executable, "-m", "kedro", "run", "--pipelines", "feature_engineering",
+        "--params", joined, "--conf-source", str(project.conf),
+    ]  # fmt: skip
+
+
+def run(assets: int, days: int, write_docs: bool) -> None:
+    """Generate (once), measure every contender, check results, write the docs section."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    raw = WORK / f"raw_{assets}x{days}.csv"
+    if not raw.exists():
+        write_synthetic_raw(REAL_RAW_CSV, raw, assets, days)
+    history, last_day = WORK / f"history_{assets}x{days}.csv", WORK / f"last_day_{assets}x{days}.csv"
+    _split_last_day(raw, history, last_day)
+    load = os.getloadavg()
+
+    floor = measure("I/O floor", [sys.executable, "-m", "benchmarks.io_floor", str(raw), str(WORK / "io_floor.parquet")])
+    naive_out = WORK / "naive_reference.parquet"
+    naive = measure("naive reference", [sys.executable, "-m", "benchmarks.naive_reference", str(raw), str(naive_out)])
+    full_project = _project("project_full", raw)
+    project = measure("project (full)", _kedro_command(full_project, "feature_engineering.mode=full"))
+    full_latest = full_project.path("features") / "cripto_features_latest.parquet"
+    mismatches = compare_seed_features(full_latest, naive_out)
+
+    daily = _project("project_daily", history)
+    measure("project (full, history)", _kedro_command(daily, "feature_engineering.mode=full"))
+    daily.use_raw_file(last_day)
+    incremental = measure("project (incremental, one day)", _kedro_command(daily, "feature_engineering.mode=incremental"))
+    identical = frames_identical(daily.path("features") / "cripto_features_latest.parquet", full_latest)
+    logger.info("incremental == full: %s; seed features vs reference: %s", identical, mismatches or "equal")
+
+    if write_docs:
+        write_section(
+            PROJECT_ROOT / "docs" / "benchmarks.md",
+            assets=assets, days=days, raw=raw, load=load,
+            floor=floor, naive=naive, project=project, incremental=incremental,
+            mismatches=mismatches, incremental_identical=identical,
+            when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )  # fmt: skip
+    if mismatches or not identical:
+        raise SystemExit("result check failed (see the log above)")
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assets", type=int, default=3000)
+    parser.add_argument("--days", type=int, default=2400)
+    parser.add_argument("--quick", action="store_true", help="300 assets: a quick iteration")
+    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    assets = 300 if args.quick else args.assets
+    run(assets, args.days, write_docs=not args.no_docs and not args.quick)
+
+
+if __name__ == "__main__":
+    main()
