@@ -2,11 +2,15 @@
 
 import os
 
+from criptos.config_loader import ProjectConfigLoader
 from criptos.run_date import resolve_run_date
 
 # Another configuration folder can stand in for conf/ without touching the project:
 # notebooks, the API and tests honour it just like `kedro run --conf-source`.
 CONF_SOURCE = os.environ.get("CRIPTOS_CONF_SOURCE", "conf")
+
+# OmegaConfigLoader plus ${run_param:...}, which globals may use (the s3 bucket).
+CONFIG_LOADER_CLASS = ProjectConfigLoader
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

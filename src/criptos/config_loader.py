@@ -1,0 +1,42 @@
+"""The project's configuration loader: Kedro's OmegaConfigLoader plus ``${run_param:...}``.
+
+Kedro refuses the ``runtime_params`` resolver in ``globals.yml``, yet the storage
+roots live there and one of them depends on a run parameter: the bucket of the
+``s3`` environment (``kedro run --env s3 --params bucket=NAME``). ``run_param``
+reads a ``--params`` value with a default and is allowed everywhere, globals
+included::
+
+    s3_root: s3://${run_param:bucket,criptos-data}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kedro.config import OmegaConfigLoader
+from omegaconf import OmegaConf
+from omegaconf.errors import InterpolationResolutionError
+
+RESOLVER = "run_param"
+_MISSING = object()
+
+
+class ProjectConfigLoader(OmegaConfigLoader):
+    """``OmegaConfigLoader`` whose globals may read run parameters (``${run_param:k,default}``)."""
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        # Resolvers are process-wide: bind this loader's parameters before each read.
+        OmegaConf.register_resolver(RESOLVER, self._run_param, replace=True)
+        return super().__getitem__(key)
+
+    def _run_param(self, name: str, default: Any = _MISSING) -> Any:
+        """The run parameter ``name`` (dotted keys allowed), else ``default``."""
+        params = OmegaConf.create(dict(self.runtime_params or {}))
+        value = OmegaConf.select(params, name, default=_MISSING)
+        if value is not _MISSING and value is not None:
+            return value
+        if default is not _MISSING:
+            return default
+        raise InterpolationResolutionError(
+            f"run parameter {name!r} not given (--params {name}=...) and no default"
+        )
