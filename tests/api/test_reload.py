@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import create_app
+from criptos.model_bundle import ModelBundle
 from tests.api.bundles import point_latest, publish_unlisted, rewrite_manifest
 from tests.api.conftest import (
     FIRST_VERSION,
@@ -89,17 +90,23 @@ def test_a_corrupt_model_file_with_a_matching_checksum_is_refused(
     assert refusal(client, SECOND_VERSION)["stage"] == "models"
 
 
+def publish_with_columns(
+    project: ApiProject, bundle: ModelBundle, columns: list[dict[str, str]]
+) -> None:
+    """Make ``bundle`` live with another ``feature_columns`` in its manifest."""
+    folder = publish_unlisted(project.registry, bundle)
+    rewrite_manifest(folder, feature_columns=columns)
+    point_latest(project.registry, bundle.manifest["version"])
+
+
 def test_a_missing_feature_column_is_refused(
     client: TestClient, published_project: ApiProject, make_bundle: BundleFactory
 ) -> None:
     bundle = make_bundle(SECOND_VERSION)
-    columns = [
-        *bundle.manifest["feature_columns"],
-        {"name": "coluna_nova", "dtype": "float64"},
-    ]
-    folder = publish_unlisted(published_project.registry, bundle)
-    rewrite_manifest(folder, feature_columns=columns)
-    point_latest(published_project.registry, SECOND_VERSION)
+    extra = {"name": "coluna_nova", "dtype": "float64"}
+    publish_with_columns(
+        published_project, bundle, [*bundle.manifest["feature_columns"], extra]
+    )
     error = refusal(client, SECOND_VERSION)
     assert error["stage"] == "features" and "coluna_nova" in error["message"]
 
@@ -112,9 +119,7 @@ def test_a_feature_dtype_mismatch_is_refused(
         {**column, "dtype": "float64"} if column["name"] == "candle_direcao" else column
         for column in bundle.manifest["feature_columns"]
     ]
-    folder = publish_unlisted(published_project.registry, bundle)
-    rewrite_manifest(folder, feature_columns=columns)
-    point_latest(published_project.registry, SECOND_VERSION)
+    publish_with_columns(published_project, bundle, columns)
     error = refusal(client, SECOND_VERSION)
     assert error["stage"] == "features" and "candle_direcao" in error["message"]
 

@@ -94,3 +94,14 @@ class ErrorResponse(BaseModel):
     """Every error answer: a short message, never a trace or a path."""
 
     detail: str | list[dict[str, Any]]
+
+
+NOT_READY_DESCRIPTION = "No model version loaded yet"
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of a route: each status with the ErrorResponse body."""
+    return {
+        code: {"model": ErrorResponse, "description": text}
+        for code, text in descriptions.items()
+    }

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from criptos.api.predictions import VersionRefused, build_state
 from criptos.api.source import ModelSource
@@ -23,6 +23,7 @@ from criptos.api.state import ReloadError, ServingState
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Outcome = Literal["loaded", "unchanged", "refused", "no_version"]
 
 
@@ -96,14 +97,13 @@ class ModelService:
     def _check_blocking(self, current: ServingState | None, force: bool) -> CheckResult:
         """Everything slow of a check (I/O, unpickling, predicting), off the event loop."""
         try:
-            manifest = self.source.latest_manifest()
-        except Exception as error:
-            logger.warning("Could not read the latest manifest", exc_info=True)
-            return self._refuse(
-                None,
+            manifest = _guarded(
                 "manifest",
-                f"could not read the latest manifest ({type(error).__name__})",
+                "could not read the latest manifest",
+                self.source.latest_manifest,
             )
+        except VersionRefused as refused:
+            return self._refuse(None, refused.stage, refused.message)
         if manifest is None:
             return CheckResult(outcome="no_version", version=None)
         version = manifest.get("version")
@@ -121,34 +121,40 @@ class ModelService:
         """Load, validate and render one version; never raises."""
         logger.info("Loading model version %s", version)
         try:
-            bundle = self.source.load_version(version)
-        except Exception as error:
-            logger.warning("Could not load version %s", version, exc_info=True)
-            return self._refuse(
-                version,
+            bundle = _guarded(
                 "models",
-                f"could not load the model files ({type(error).__name__})",
+                "could not load the model files",
+                lambda: self.source.load_version(version),
             )
-        if bundle.manifest.get("version") != version:
-            return self._refuse(
-                version, "manifest", "the version's manifest names another version"
-            )
-        try:
-            features = self.source.load_features()
-        except Exception as error:
-            logger.warning("Could not load the latest features", exc_info=True)
-            return self._refuse(
-                version,
+            if bundle.manifest.get("version") != version:
+                raise VersionRefused(
+                    "manifest", "the version's manifest names another version"
+                )
+            features = _guarded(
                 "features",
-                f"could not read the latest features ({type(error).__name__})",
+                "could not read the latest features",
+                self.source.load_features,
             )
-        try:
-            state = build_state(bundle, features, now=self._clock())
+            state = _guarded(
+                "validate",
+                "validation failed",
+                lambda: build_state(bundle, features, now=self._clock()),
+            )
         except VersionRefused as refused:
             return self._refuse(version, refused.stage, refused.message)
-        except Exception as error:
-            logger.warning("Validating version %s failed", version, exc_info=True)
-            return self._refuse(
-                version, "validate", f"validation failed ({type(error).__name__})"
-            )
         return CheckResult(outcome="loaded", version=version, state=state)
+
+
+def _guarded(stage: str, failure: str, action: Callable[[], T]) -> T:
+    """Run one step; an unexpected error becomes a refusal naming the step, not the file.
+
+    The exception (which may hold paths) goes to the log only; ``VersionRefused``
+    raised by the step itself passes through unchanged.
+    """
+    try:
+        return action()
+    except VersionRefused:
+        raise
+    except Exception as error:
+        logger.warning("%s", failure, exc_info=True)
+        raise VersionRefused(stage, f"{failure} ({type(error).__name__})") from error

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from criptos.api.dependencies import ServiceDep, require_admin
 from criptos.api.routers.models import error_body
-from criptos.api.schemas import ErrorResponse, ReloadResponse
+from criptos.api.schemas import ReloadResponse, error_responses
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -14,10 +14,7 @@ router = APIRouter(tags=["admin"], dependencies=[Depends(require_admin)])
 @router.post(
     "/admin/reload",
     response_model=ReloadResponse,
-    responses={
-        401: {"model": ErrorResponse, "description": "No bearer token"},
-        403: {"model": ErrorResponse, "description": "Wrong token"},
-    },
+    responses=error_responses({401: "No bearer token", 403: "Wrong token"}),
     summary="Check for a new version now",
 )
 async def reload_now(service: ServiceDep) -> ReloadResponse:

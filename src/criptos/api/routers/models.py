@@ -8,11 +8,12 @@ from fastapi import APIRouter
 
 from criptos.api.dependencies import ServiceDep, StateDep
 from criptos.api.schemas import (
+    NOT_READY_DESCRIPTION,
     AssetEntry,
     AssetsResponse,
-    ErrorResponse,
     ModelsResponse,
     ReloadErrorBody,
+    error_responses,
 )
 from criptos.api.state import ReloadError
 
@@ -31,9 +32,7 @@ def error_body(error: ReloadError | None) -> ReloadErrorBody | None:
 @router.get(
     "/ativos",
     response_model=AssetsResponse,
-    responses={
-        503: {"model": ErrorResponse, "description": "No model version loaded yet"}
-    },
+    responses=error_responses({503: NOT_READY_DESCRIPTION}),
     summary="Assets served, with the date of their feature row",
 )
 async def list_assets(state: StateDep) -> AssetsResponse:

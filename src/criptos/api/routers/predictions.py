@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from criptos.api.dependencies import StateDep
-from criptos.api.schemas import ASSET_CODE_PATTERN, ErrorResponse, PredictionResponse
+from criptos.api.schemas import (
+    ASSET_CODE_PATTERN,
+    NOT_READY_DESCRIPTION,
+    PredictionResponse,
+    error_responses,
+)
 
 router = APIRouter(tags=["predictions"])
 
@@ -24,11 +29,13 @@ AssetCode = Annotated[
 @router.get(
     "/predict",
     response_model=PredictionResponse,
-    responses={
-        404: {"model": ErrorResponse, "description": "Unknown asset"},
-        422: {"model": ErrorResponse, "description": "Missing or malformed asset code"},
-        503: {"model": ErrorResponse, "description": "No model version loaded yet"},
-    },
+    responses=error_responses(
+        {
+            404: "Unknown asset",
+            422: "Missing or malformed asset code",
+            503: NOT_READY_DESCRIPTION,
+        }
+    ),
     summary="Predictions of every model for one asset",
 )
 async def predict(ativo: AssetCode, state: StateDep) -> Response:
