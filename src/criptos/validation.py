@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from criptos import text_columns
 from criptos.raw_contract import (
     MALFORMED_LINE_COLUMN,
     PRICE_COLUMNS,
@@ -25,7 +26,7 @@ from criptos.raw_contract import (
 logger = logging.getLogger(__name__)
 
 REASON_COLUMN = "motivo"
-DATE_FORMAT = "%Y-%m-%d"
+DATE_FORMAT = text_columns.DATE_FORMAT
 # Quarantine reasons, in the order they are checked.
 RULES: tuple[str, ...] = (
     "linha_malformada",
@@ -54,63 +55,84 @@ class ValidationResult:
     report: dict[str, Any]
 
 
-def _to_number(text: pd.Series) -> pd.Series:
-    """Parse text to float64; anything unparseable or infinite becomes NaN."""
-    numbers = pd.to_numeric(text.str.strip(), errors="coerce").astype("float64")
-    return numbers.where(np.isfinite(numbers))
+@dataclass(frozen=True)
+class _TypedRows:
+    """Typed view of the raw text rows; unparseable cells are NaN / NaT / code -1."""
+
+    asset_code: np.ndarray  # index into ``asset_labels``, -1 for a missing/blank asset
+    asset_labels: np.ndarray
+    dates: np.ndarray  # datetime64[ns]
+    numbers: dict[str, np.ndarray]
 
 
-def _typed_candles(rows: pd.DataFrame) -> pd.DataFrame:
-    """Typed view of the raw text rows; unparseable cells become missing."""
-    typed = pd.DataFrame(index=rows.index)
-    typed["ativo"] = rows["ativo"].str.strip().str.upper()
-    typed["data"] = pd.to_datetime(
-        rows["data"].str.strip(), format=DATE_FORMAT, errors="coerce"
-    ).astype("datetime64[ns]")
-    for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS):
-        typed[column] = _to_number(rows[column])
-    return typed
-
-
-def _row_reasons(rows: pd.DataFrame, typed: pd.DataFrame) -> pd.Series:
-    """The first broken rule of every row, or NA for a valid row."""
-    prices = typed[list(PRICE_COLUMNS)]
-    body_top = typed[["abertura", "fechamento"]].max(axis=1)
-    body_bottom = typed[["abertura", "fechamento"]].min(axis=1)
-    volume_text_present = rows[list(VOLUME_COLUMNS)].notna()
-    volume_bad = (volume_text_present & typed[list(VOLUME_COLUMNS)].isna()) | (
-        typed[list(VOLUME_COLUMNS)] < 0
+def _typed_rows(rows: pd.DataFrame) -> _TypedRows:
+    codes, labels = text_columns.normalise_labels(text_columns.as_arrow(rows["ativo"]))
+    return _TypedRows(
+        asset_code=codes,
+        asset_labels=labels,
+        dates=text_columns.parse_dates(text_columns.as_arrow(rows["data"])),
+        numbers={
+            column: text_columns.parse_numbers(text_columns.as_arrow(rows[column]))
+            for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)
+        },
     )
-    checks = [
-        ("linha_malformada", rows[MALFORMED_LINE_COLUMN].notna()),
-        ("ativo_ausente", typed["ativo"].isna() | (typed["ativo"] == "")),
-        ("data_invalida", typed["data"].isna()),
-        ("preco_ausente_ou_nao_numerico", prices.isna().any(axis=1)),
-        ("preco_nao_positivo", (prices <= 0).any(axis=1)),
-        ("maximo_abaixo_de_abertura_ou_fechamento", typed["maximo"] < body_top),
-        ("minimo_acima_de_abertura_ou_fechamento", typed["minimo"] > body_bottom),
-        ("volume_invalido", volume_bad.any(axis=1)),
-    ]
-    reasons = pd.Series(pd.NA, index=rows.index, dtype="object")
-    for rule, broken in checks:
-        reasons = reasons.mask(reasons.isna() & broken.to_numpy(), rule)
+
+
+def _row_reasons(rows: pd.DataFrame, typed: _TypedRows) -> np.ndarray:
+    """Per row, 1 + the index in ``RULES`` of its first broken rule, or 0 for a valid row."""
+    opened, high, low, close = (typed.numbers[column] for column in PRICE_COLUMNS)
+    prices = np.column_stack([opened, high, low, close])
+    with np.errstate(invalid="ignore"):
+        body_top = np.fmax(opened, close)
+        body_bottom = np.fmin(opened, close)
+        volume_bad = np.zeros(len(rows), dtype=bool)
+        for column in VOLUME_COLUMNS:
+            text_present = rows[column].notna().to_numpy(dtype=bool)
+            value = typed.numbers[column]
+            volume_bad |= (text_present & np.isnan(value)) | (value < 0)
+        checks = [
+            rows[MALFORMED_LINE_COLUMN].notna().to_numpy(dtype=bool),
+            typed.asset_code < 0,
+            np.isnat(typed.dates),
+            np.isnan(prices).any(axis=1),
+            (prices <= 0).any(axis=1),
+            high < body_top,
+            low > body_bottom,
+            volume_bad,
+        ]
+    reasons = np.zeros(len(rows), dtype=np.int8)
+    for number, broken in enumerate(checks, start=1):
+        reasons[(reasons == 0) & broken] = number
     return reasons
 
 
-def _date_gaps(candles: pd.DataFrame) -> dict[str, dict[str, Any]]:
+def _key(asset_code: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """One int64 per (asset, day) pair."""
+    days = dates.astype("datetime64[D]").astype(np.int64)
+    return asset_code.astype(np.int64) * (1 << 32) + (days & 0xFFFFFFFF)
+
+
+def _date_gaps(candles: pd.DataFrame, asset_code: np.ndarray) -> dict[str, dict[str, Any]]:
     """Calendar gaps per asset in sorted clean candles (warnings, not errors)."""
-    step = candles["data"].diff().dt.days
-    new_asset = candles["ativo"].ne(candles["ativo"].shift())
-    gap_rows = candles.loc[~new_asset & (step > 1)].assign(missing=step - 1)
+    days = candles["data"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    step = np.diff(days)
+    gap_rows = np.flatnonzero((asset_code[1:] == asset_code[:-1]) & (step > 1)) + 1
+    gap_rows_frame = pd.DataFrame(
+        {
+            "ativo": candles["ativo"].to_numpy()[gap_rows],
+            "data": candles["data"].to_numpy()[gap_rows],
+            "missing": step[gap_rows - 1] - 1,
+        }
+    )
     gaps: dict[str, dict[str, Any]] = {}
-    for asset, asset_gaps in gap_rows.groupby("ativo", sort=True):
+    for asset, asset_gaps in gap_rows_frame.groupby("ativo", sort=True):
         largest = asset_gaps.nlargest(_MAX_GAPS_LISTED_PER_ASSET, "missing")
         gaps[str(asset)] = {
             "gaps": len(asset_gaps),
             "missing_days": int(asset_gaps["missing"].sum()),
             "largest": [
                 {
-                    "resumes_on": day.strftime(DATE_FORMAT),
+                    "resumes_on": pd.Timestamp(day).strftime(DATE_FORMAT),
                     "missing_days": int(missing),
                 }
                 for day, missing in zip(largest["data"], largest["missing"], strict=True)
@@ -119,13 +141,33 @@ def _date_gaps(candles: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return gaps
 
 
-def _without_exact_duplicates(raw: pd.DataFrame) -> pd.DataFrame:
-    """Drop repeated identical rows, hashing whole rows only where the key repeats."""
-    same_key = raw.duplicated(subset=["ativo", "data"], keep=False)
-    if not same_key.any():
-        return raw
-    repeated = raw.loc[same_key].duplicated(keep="first")
-    return raw.drop(index=repeated[repeated].index)
+def _exact_duplicates(raw: pd.DataFrame) -> np.ndarray:
+    """Rows identical in every raw field to an earlier row (only rows whose key repeats are hashed)."""
+    text_key = text_columns.text_codes(text_columns.as_arrow(raw["ativo"])) * (
+        1 << 32
+    ) + text_columns.text_codes(text_columns.as_arrow(raw["data"]))
+    same_key = pd.Series(text_key).duplicated(keep=False).to_numpy()
+    duplicate = np.zeros(len(raw), dtype=bool)
+    if same_key.any():
+        repeated = raw.loc[same_key].duplicated(keep="first").to_numpy()
+        duplicate[np.flatnonzero(same_key)[repeated]] = True
+    return duplicate
+
+
+def _clean_candles(typed: _TypedRows, keep: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Clean candles in (ativo, data) order, and their asset codes."""
+    rows = np.flatnonzero(keep)
+    order = rows[np.argsort(_key(typed.asset_code[rows], typed.dates[rows]), kind="stable")]
+    asset_code = typed.asset_code[order]
+    candles = pd.DataFrame(
+        {
+            "ativo": pd.array(typed.asset_labels[asset_code], dtype="str"),
+            "data": typed.dates[order],
+            **{column: typed.numbers[column][order] for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)},
+        },
+        copy=False,
+    )
+    return candles, asset_code
 
 
 def validate_candles(raw: pd.DataFrame, max_quarantine_share: float) -> ValidationResult:
@@ -144,18 +186,19 @@ def validate_candles(raw: pd.DataFrame, max_quarantine_share: float) -> Validati
     if rows_read == 0:
         raise RawFileError("raw file is empty: it has a header but no data rows")
 
-    rows = _without_exact_duplicates(raw)
-    exact_duplicates = rows_read - len(rows)
-    typed = _typed_candles(rows)
+    duplicate = _exact_duplicates(raw)
+    exact_duplicates = int(duplicate.sum())
+    rows = raw.loc[~duplicate] if exact_duplicates else raw
+    typed = _typed_rows(rows)
     reasons = _row_reasons(rows, typed)
 
-    valid = reasons.isna()
-    key = typed.loc[valid, ["ativo", "data"]]
-    conflicting = key.duplicated(keep=False)
-    reasons.loc[conflicting[conflicting].index] = "conflito_ativo_data"
+    valid = reasons == 0
+    key = pd.Series(_key(typed.asset_code, typed.dates)[valid])
+    conflicting = np.flatnonzero(valid)[key.duplicated(keep=False).to_numpy()]
+    reasons[conflicting] = RULES.index("conflito_ativo_data") + 1
 
-    quarantined = reasons.notna()
-    counts = {rule: int((reasons == rule).sum()) for rule in RULES}
+    quarantined = reasons > 0
+    counts = {rule: int((reasons == number).sum()) for number, rule in enumerate(RULES, 1)}
     share = float(quarantined.sum()) / rows_read
     summary = ", ".join(f"{rule}={n}" for rule, n in counts.items() if n)
     if share > max_quarantine_share:
@@ -165,15 +208,11 @@ def validate_candles(raw: pd.DataFrame, max_quarantine_share: float) -> Validati
             f"refusing to build features from a broken feed ({summary})"
         )
 
-    candles = (
-        typed.loc[~quarantined]
-        .sort_values(["ativo", "data"], kind="stable")
-        .reset_index(drop=True)
-    )
+    candles, asset_code = _clean_candles(typed, ~quarantined)
     quarantine = rows.loc[quarantined, [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]].assign(
-        **{REASON_COLUMN: reasons[quarantined]}
+        **{REASON_COLUMN: np.asarray(RULES, dtype=object)[reasons[quarantined] - 1]}
     )
-    gaps = _date_gaps(candles)
+    gaps = _date_gaps(candles, asset_code)
     if quarantined.any():
         logger.warning("Quarantined %d raw rows: %s", int(quarantined.sum()), summary)
     if gaps:
@@ -190,7 +229,7 @@ def validate_candles(raw: pd.DataFrame, max_quarantine_share: float) -> Validati
         "max_quarantine_share": max_quarantine_share,
         "exact_duplicates_removed": exact_duplicates,
         "quarantined_by_rule": counts,
-        "assets": int(candles["ativo"].nunique()),
+        "assets": len(np.unique(asset_code)),
         "date_range": {
             "start": candles["data"].min().strftime(DATE_FORMAT) if len(candles) else None,
             "end": candles["data"].max().strftime(DATE_FORMAT) if len(candles) else None,

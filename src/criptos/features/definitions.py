@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from criptos.features import windows
+from criptos.features.history import AssetHistory
 from criptos.features.params import FeatureParams
 from criptos.raw_contract import PRICE_COLUMNS, VOLUME_COLUMNS
 
@@ -30,13 +31,22 @@ def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return ratio
 
 
-def _compare(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
+_COMPARISON_LABELS = np.array(["abaixo", "igual", "acima"], dtype=object)
+_DIRECTION_LABELS = np.array(["bear", "bull", "doji"], dtype=object)
+
+
+def _labels(codes: np.ndarray, labels: np.ndarray, missing: np.ndarray | None = None):
+    """Text column from small integer codes (``missing`` rows become NA)."""
+    values = labels[codes]
+    if missing is not None:
+        values[missing] = None
+    return pd.array(values, dtype="str")
+
+
+def _compare(current: np.ndarray, previous: np.ndarray):
     """'acima' / 'abaixo' / 'igual' against the previous value, missing on the first day."""
-    labels = np.where(
-        current > previous, "acima", np.where(current < previous, "abaixo", "igual")
-    ).astype(object)
-    labels[np.isnan(previous) | np.isnan(current)] = None
-    return labels
+    codes = (current > previous).astype(np.int8) - (current < previous).astype(np.int8) + 1
+    return _labels(codes, _COMPARISON_LABELS, np.isnan(previous) | np.isnan(current))
 
 
 def _asset_positions(assets: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -52,16 +62,50 @@ def _asset_positions(assets: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(size) - first_row, first_row
 
 
+def _is_sorted(candles: pd.DataFrame) -> bool:
+    """Whether rows are already in strictly increasing (ativo, data) order."""
+    assets = candles["ativo"]
+    if not assets.is_monotonic_increasing:
+        return False
+    same_asset = (assets.to_numpy()[1:] == assets.to_numpy()[:-1]).astype(bool)
+    dates = candles["data"].to_numpy()
+    return bool((dates[1:][same_asset] > dates[:-1][same_asset]).all())
+
+
 def sort_candles(candles: pd.DataFrame) -> pd.DataFrame:
     """Candles in asset, then date order (the layout every kernel expects)."""
+    if _is_sorted(candles):
+        return candles.reset_index(drop=True)
     return candles.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
 
 
-def compute_features(candles: pd.DataFrame, params: FeatureParams) -> pd.DataFrame:
+def _history_anchors(
+    assets: pd.Series, close: np.ndarray, first_row: np.ndarray, history: AssetHistory | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the asset's first close ever and its highest close before these rows."""
+    first_close = close[first_row]
+    prior_max = np.full(len(close), -np.inf)
+    if history is not None and len(history.first_close):
+        known = assets.map(history.first_close).to_numpy(dtype=np.float64, na_value=np.nan)
+        has_history = ~np.isnan(known)
+        first_close = np.where(has_history, known, first_close)
+        before = assets.map(history.max_close).to_numpy(dtype=np.float64, na_value=np.nan)
+        prior_max = np.where(has_history, before, prior_max)
+    return first_close, prior_max
+
+
+def compute_features(
+    candles: pd.DataFrame, params: FeatureParams, history: AssetHistory | None = None
+) -> pd.DataFrame:
     """All features for clean candles (any row order; one row per asset and date).
 
     Returns the input key, price and volume columns followed by the features, sorted
     by asset and date, with inf replaced by NaN. No label or target column.
+
+    ``history`` continues assets whose earlier days are not in ``candles`` (daily
+    incremental runs): the cumulative features (``retorno_acumulado``, ``max_acum``,
+    ``drawdown``) start from it. Windowed features only see ``candles``, so the
+    caller passes enough look-back rows (``FeatureParams.lookback_rows``).
     """
     missing = [column for column in INPUT_COLUMNS if column not in candles.columns]
     if missing:
@@ -87,7 +131,8 @@ def compute_features(candles: pd.DataFrame, params: FeatureParams) -> pd.DataFra
         features[f"retorno_log_{horizon}"] = np.log(
             _divide(close, windows.shift(close, positions, horizon))
         )
-    features["retorno_acumulado"] = _divide(close, close[first_row]) - 1.0
+    first_close, prior_max = _history_anchors(frame["ativo"], close, first_row, history)
+    features["retorno_acumulado"] = _divide(close, first_close) - 1.0
 
     for window in params.moving_average_windows:
         features[f"valor_mm_{window}"] = windows.rolling_mean(close, positions, window)
@@ -132,25 +177,28 @@ def compute_features(candles: pd.DataFrame, params: FeatureParams) -> pd.DataFra
     features["shadow_inferior"] = np.minimum(opened, close) - low
     features["candle_corpo"] = np.abs(body)
     is_doji = np.abs(body) <= params.doji_body_share * day_range
-    direction = np.where(is_doji, "doji", np.where(body > 0, "bull", "bear")).astype(object)
+    direction = np.where(is_doji, 2, (body > 0).astype(np.int8))
 
     features["vol_pct_change"] = _divide(volume, volume_prev) - 1.0
     volume_median, volume_mad, _ = windows.rolling_robust_stats(volume, positions, robust)
     features[f"volume_z_rob_{robust}"] = _divide(volume - volume_median, MAD_TO_SIGMA * volume_mad)
     features["preco_medio_volume"] = _divide(volume, base_volume)
 
-    running_max = (
-        pd.Series(close).groupby(first_row, sort=False).cummax().to_numpy(dtype=np.float64, copy=True)
+    running_max = np.maximum(
+        pd.Series(close).groupby(first_row, sort=False).cummax().to_numpy(dtype=np.float64),
+        prior_max,
     )
     features["max_acum"] = running_max
     features["drawdown"] = _divide(close, running_max) - 1.0
 
     for values in features.values():
         values[np.isinf(values)] = np.nan
-    result = pd.concat([frame, pd.DataFrame(features)], axis=1)
-    result["candle_direcao"] = pd.array(direction, dtype="str")
-    result["dia_semana"] = result["data"].dt.day_of_week.astype("int8")
-    result["mes"] = result["data"].dt.month.astype("int8")
-    result["fechamento_categoria"] = pd.array(_compare(close, close_prev), dtype="str")
-    result["volume_categoria"] = pd.array(_compare(volume, volume_prev), dtype="str")
-    return result
+    columns: dict[str, object] = {name: frame[name] for name in frame.columns}
+    columns.update(features)
+    columns["candle_direcao"] = _labels(direction, _DIRECTION_LABELS)
+    columns["dia_semana"] = frame["data"].dt.day_of_week.astype("int8")
+    columns["mes"] = frame["data"].dt.month.astype("int8")
+    columns["fechamento_categoria"] = _compare(close, close_prev)
+    columns["volume_categoria"] = _compare(volume, volume_prev)
+    # copy=False keeps one block per column: no consolidation copy of the whole table.
+    return pd.DataFrame(columns, copy=False)

@@ -32,6 +32,20 @@ class FeatureParams:
     stochastic_window: int = 14
     doji_body_share: float = 0.1
 
+    @property
+    def lookback_rows(self) -> int:
+        """Earlier rows of an asset that any feature of a row can reach (its look-back)."""
+        return 1 + max(
+            *self.moving_average_windows,
+            *(window + 1 for window in self.volatility_windows),  # windows of returns
+            *self.log_return_horizons,
+            self.robust_window,
+            self.parkinson_window,
+            self.atr_window + 1,  # true range uses the previous close
+            self.rsi_window + 1,  # close-to-close changes
+            self.stochastic_window,
+        )
+
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> FeatureParams:
         """Build from the parameters file, naming any unknown or invalid entry."""

@@ -1,0 +1,106 @@
+"""Fast, forgiving parsing of raw text columns with Arrow compute.
+
+Each parser first tries Arrow's strict C++ conversion on the text as it is (the
+common case: clean numbers and dates), then re-parses only the cells that failed
+after trimming surrounding whitespace. A cell that still does not parse becomes
+missing, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def as_arrow(column: pd.Series) -> pa.ChunkedArray:
+    """A text column as an Arrow string array (zero-copy for Arrow-backed strings)."""
+    array = pa.chunked_array(pa.array(column, from_pandas=True))
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    return array
+
+
+def _cast_float(text: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pc.cast(text, pa.float64())
+
+
+def _number_or_none(text: str | None) -> float:
+    """One cell the way ``pandas.to_numeric(errors="coerce")`` reads it."""
+    if text is None:
+        return np.nan
+    value = pd.to_numeric(pd.Series([text.strip()]), errors="coerce").iloc[0]
+    return float(value) if pd.notna(value) else np.nan
+
+
+def _retry_trimmed(
+    text: pa.ChunkedArray, strict: Callable[[pa.Array], pa.Array], fallback: Callable[[str | None], object]
+) -> pa.ChunkedArray:
+    """``strict`` over the whole column, or trimmed per chunk with ``fallback`` per bad cell."""
+    try:
+        return strict(text)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    chunks = []
+    for chunk in text.chunks:
+        trimmed = pc.utf8_trim_whitespace(chunk)
+        try:
+            chunks.append(strict(trimmed))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            chunks.append(pa.array([fallback(cell) for cell in trimmed.to_pylist()]))
+    return pa.chunked_array(chunks)
+
+
+def parse_numbers(text: pa.ChunkedArray) -> np.ndarray:
+    """Text to float64; missing, unparseable and infinite cells become NaN."""
+    parsed = _retry_trimmed(text, _cast_float, _number_or_none)
+    values = parsed.to_numpy()
+    if values.dtype != np.float64:
+        values = values.astype(np.float64)
+    values = np.array(values, dtype=np.float64, copy=True)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def _strict_date(text: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return pc.strptime(text, format=DATE_FORMAT, unit="s", error_is_null=True)
+
+
+def parse_dates(text: pa.ChunkedArray) -> np.ndarray:
+    """``YYYY-MM-DD`` text to ``datetime64[ns]``; anything else becomes NaT."""
+    parsed = _strict_date(text)
+    failed = pc.and_(pc.is_null(parsed), pc.is_valid(text))
+    if pc.any(failed).as_py():
+        parsed = pc.if_else(failed, _strict_date(pc.utf8_trim_whitespace(text)), parsed)
+    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+
+
+def normalise_labels(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Trimmed, upper-cased labels as (codes per row, sorted unique labels).
+
+    Rows with a missing or blank label get code -1. Work is done once per distinct
+    label, not per row.
+    """
+    encoded = pc.dictionary_encode(text).combine_chunks()
+    dictionary = pd.Series(encoded.dictionary.to_pylist(), dtype="object")
+    cleaned = dictionary.str.strip().str.upper()
+    cleaned = cleaned.where(cleaned.str.len() > 0)
+    unique_codes, labels = pd.factorize(cleaned, sort=True, use_na_sentinel=True)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = np.full(len(indices), -1, dtype=np.int64)
+    present = ~np.asarray(encoded.indices.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    codes[present] = unique_codes[indices[present].astype(np.int64)]
+    return codes, np.asarray(labels, dtype=object)
+
+
+def text_codes(text: pa.ChunkedArray) -> np.ndarray:
+    """An integer per row that is equal exactly when the raw text is equal (null: -1)."""
+    encoded = pc.dictionary_encode(text).combine_chunks()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = np.where(np.isnan(indices.astype(np.float64)), -1, indices).astype(np.int64)
+    return codes
