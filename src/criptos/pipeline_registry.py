@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from criptos.pipelines import feature_engineering, sample_data
+from criptos.pipelines import feature_engineering, sample_data, training
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -16,6 +16,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     pipelines = {
         "sample_data": sample_data.create_pipeline(),
         "feature_engineering": feature_engineering.create_pipeline(),
+        "training": training.create_pipeline(),
     }
-    pipelines["__default__"] = pipelines["feature_engineering"]
+    pipelines["__default__"] = pipelines["feature_engineering"] + pipelines["training"]
     return pipelines

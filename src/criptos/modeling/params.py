@@ -1,0 +1,224 @@
+"""Checked training parameters (``conf/base/parameters_training.yml``).
+
+Every problem names the parameter at fault (``training.<name>``) so that a bad
+configuration fails the run before any model is fitted.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
+
+REGRESSION = "regression"
+CLASSIFICATION = "classification"
+TASKS = (REGRESSION, CLASSIFICATION)
+# The five models of the seed, in the order they are trained and reported.
+MODEL_NAMES: tuple[str, ...] = (
+    "regressor_lin",
+    "regressor_gbr",
+    "regressor_rf",
+    "classifier_log",
+    "classifier_rf",
+)
+_KNOWN_KEYS = frozenset(
+    {
+        "horizon",
+        "n_splits",
+        "gap",
+        "random_seed",
+        "excluded_columns",
+        "beats_baseline_metric",
+        "models",
+    }
+)
+_MODEL_KEYS = frozenset({"task", "estimator", "kwargs", "scaler"})
+# How numeric inputs are rescaled before the estimator (see criptos.modeling.estimators).
+SCALERS = ("standard", "quantile")
+
+
+class TrainingParamsError(ValueError):
+    """A training parameter is missing or invalid; the message names it."""
+
+
+def _integer(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise TrainingParamsError(
+            f"training.{name} must be an integer >= {minimum}, got {value!r}"
+        )
+    return value
+
+
+def import_estimator_class(class_path: str, parameter: str) -> type[BaseEstimator]:
+    """The class at ``package.module.ClassName``; errors name ``parameter``."""
+    module_name, _, class_name = str(class_path).rpartition(".")
+    if not module_name:
+        raise TrainingParamsError(
+            f"{parameter} must be a class path such as sklearn.linear_model.Ridge, got {class_path!r}"
+        )
+    try:
+        estimator_class = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        raise TrainingParamsError(
+            f"{parameter}: cannot import {class_path!r} ({error})"
+        ) from None
+    if not (
+        isinstance(estimator_class, type) and issubclass(estimator_class, BaseEstimator)
+    ):
+        raise TrainingParamsError(
+            f"{parameter}: {class_path!r} is not a scikit-learn estimator class"
+        )
+    return estimator_class
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model: its task, estimator class path, constructor arguments and scaler."""
+
+    name: str
+    task: str
+    estimator: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    scaler: str | None = None
+
+    def make_estimator(self, random_seed: int) -> BaseEstimator:
+        """A fresh, unfitted estimator; ``random_state`` comes from the seed unless set."""
+        parameter = f"training.models.{self.name}"
+        estimator_class = import_estimator_class(
+            self.estimator, f"{parameter}.estimator"
+        )
+        kwargs = dict(self.kwargs)
+        if (
+            "random_state" in estimator_class().get_params()
+            and "random_state" not in kwargs
+        ):
+            kwargs["random_state"] = random_seed
+        try:
+            estimator = estimator_class(**kwargs)
+        except TypeError as error:
+            raise TrainingParamsError(f"{parameter}.kwargs: {error}") from None
+        fits_task = (
+            is_regressor(estimator)
+            if self.task == REGRESSION
+            else is_classifier(estimator)
+        )
+        if not fits_task:
+            raise TrainingParamsError(
+                f"{parameter}.estimator {self.estimator!r} is not a {self.task} estimator"
+            )
+        return estimator
+
+    @classmethod
+    def from_dict(cls, name: str, raw: Any) -> ModelSpec:
+        parameter = f"training.models.{name}"
+        if not isinstance(raw, dict):
+            raise TrainingParamsError(f"{parameter} must be a mapping, got {raw!r}")
+        unknown = sorted(set(raw) - _MODEL_KEYS)
+        if unknown:
+            raise TrainingParamsError(
+                f"unknown key(s) in {parameter}: {', '.join(unknown)}; known: {', '.join(sorted(_MODEL_KEYS))}"
+            )
+        task = raw.get("task")
+        if task not in TASKS:
+            raise TrainingParamsError(
+                f"{parameter}.task must be one of {', '.join(TASKS)}, got {task!r}"
+            )
+        if "estimator" not in raw:
+            raise TrainingParamsError(
+                f"{parameter}.estimator is missing (a class path)"
+            )
+        kwargs = raw.get("kwargs") or {}
+        if not isinstance(kwargs, dict):
+            raise TrainingParamsError(
+                f"{parameter}.kwargs must be a mapping, got {kwargs!r}"
+            )
+        scaler = raw.get("scaler")
+        if scaler is not None and scaler not in SCALERS:
+            raise TrainingParamsError(
+                f"{parameter}.scaler must be null or one of {', '.join(SCALERS)}, got {scaler!r}"
+            )
+        return cls(
+            name=name,
+            task=task,
+            estimator=str(raw["estimator"]),
+            kwargs=dict(kwargs),
+            scaler=scaler,
+        )
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """Label horizon, walk-forward folds, seeds and the five model specifications."""
+
+    horizon: int
+    n_splits: int
+    gap: int
+    random_seed: int
+    excluded_columns: tuple[str, ...]
+    beats_baseline_metric: dict[str, str]
+    models: dict[str, ModelSpec]
+
+    def model(self, name: str) -> ModelSpec:
+        return self.models[name]
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> TrainingParams:
+        """Parse and check the ``training`` parameters, instantiating every estimator once."""
+        from criptos.modeling.metrics import METRICS  # noqa: PLC0415 (avoid an import cycle)
+
+        raw = dict(raw or {})
+        unknown = sorted(set(raw) - _KNOWN_KEYS)
+        if unknown:
+            raise TrainingParamsError(
+                f"unknown training parameter(s): {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_KEYS))}"
+            )
+        horizon = _integer("horizon", raw.get("horizon", 1), 1)
+        n_splits = _integer("n_splits", raw.get("n_splits", 5), 2)
+        gap = raw.get("gap")
+        gap = horizon if gap is None else _integer("gap", gap, 0)
+        if gap < horizon:
+            raise TrainingParamsError(
+                f"training.gap must be at least training.horizon ({horizon}) so that no training "
+                f"label reaches into the test dates, got {gap}"
+            )
+        random_seed = _integer("random_seed", raw.get("random_seed", 0), 0)
+        excluded = raw.get("excluded_columns", ["data"])
+        if not isinstance(excluded, list | tuple) or not all(
+            isinstance(c, str) for c in excluded
+        ):
+            raise TrainingParamsError(
+                f"training.excluded_columns must be a list of column names, got {excluded!r}"
+            )
+        beats = dict(raw.get("beats_baseline_metric") or {})
+        for task in TASKS:
+            metric = beats.get(task)
+            if metric not in METRICS[task]:
+                raise TrainingParamsError(
+                    f"training.beats_baseline_metric.{task} must be one of "
+                    f"{', '.join(METRICS[task])}, got {metric!r}"
+                )
+        models_raw = raw.get("models")
+        if not isinstance(models_raw, dict) or sorted(models_raw) != sorted(
+            MODEL_NAMES
+        ):
+            found = sorted(models_raw) if isinstance(models_raw, dict) else models_raw
+            raise TrainingParamsError(
+                f"training.models must define exactly {', '.join(MODEL_NAMES)}; got {found!r}"
+            )
+        models = {
+            name: ModelSpec.from_dict(name, models_raw[name]) for name in MODEL_NAMES
+        }
+        params = cls(
+            horizon=horizon,
+            n_splits=n_splits,
+            gap=gap,
+            random_seed=random_seed,
+            excluded_columns=tuple(excluded),
+            beats_baseline_metric={task: beats[task] for task in TASKS},
+            models=models,
+        )
+        for spec in models.values():
+            spec.make_estimator(random_seed)
+        return params

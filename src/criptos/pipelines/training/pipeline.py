@@ -1,0 +1,76 @@
+"""The training pipeline: labels, walk-forward evaluation, final fits and reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Node, Pipeline
+
+from criptos.modeling.params import MODEL_NAMES
+from criptos.pipelines.training.nodes import (
+    evaluate_training_model,
+    fit_training_model,
+    prepare_training_table,
+    report_training_metrics,
+    split_walk_forward,
+    summarize_training,
+)
+
+
+def _for_model(func: Callable, model_name: str) -> Callable:
+    """``func`` with ``model_name`` bound, keeping its name for Kedro's logs."""
+    return update_wrapper(partial(func, model_name=model_name), func)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    per_model = []
+    for name in MODEL_NAMES:
+        per_model += [
+            Node(
+                func=_for_model(evaluate_training_model, name),
+                inputs=["training_table", "training_folds", "params:training"],
+                outputs=f"{name}_evaluation",
+                name=f"evaluate_{name}",
+            ),
+            Node(
+                func=_for_model(fit_training_model, name),
+                inputs=["training_table", "params:training"],
+                outputs=name,
+                name=f"fit_{name}",
+            ),
+        ]
+    return Pipeline(
+        [
+            Node(
+                func=prepare_training_table,
+                inputs=["cripto_features_latest", "params:training"],
+                outputs="training_table",
+                name="prepare_training_table",
+            ),
+            Node(
+                func=split_walk_forward,
+                inputs=["training_table", "params:training"],
+                outputs="training_folds",
+                name="split_walk_forward",
+            ),
+            *per_model,
+            Node(
+                func=report_training_metrics,
+                inputs=[
+                    "training_table",
+                    "training_folds",
+                    "params:training",
+                    *(f"{name}_evaluation" for name in MODEL_NAMES),
+                ],
+                outputs="training_metrics",
+                name="report_training_metrics",
+            ),
+            Node(
+                func=summarize_training,
+                inputs=["training_table", "params:training"],
+                outputs="training_summary",
+                name="summarize_training",
+            ),
+        ]
+    )
