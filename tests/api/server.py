@@ -46,6 +46,7 @@ class ApiServer:
     env: str | None = None
     poll_interval: float = 0.5
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)
     cwd: Path | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
@@ -70,7 +71,7 @@ class ApiServer:
         for option, value in options.items():
             if value is not None:
                 command += [option, str(value)]
-        return command
+        return command + self.extra_args
 
     def start(self) -> ApiServer:
         environment = {

@@ -14,6 +14,17 @@ from criptos.api.settings import Settings
 from criptos.api.source import ProjectNotFound, find_project
 
 
+def parse_params(text: str) -> dict[str, str]:
+    """``key=value[,key=value]`` into a dict (the syntax of ``kedro run --params``)."""
+    params = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, separator, value = item.partition("=")
+        if not separator or not key.strip():
+            raise argparse.ArgumentTypeError(f"expected key=value, got {item!r}")
+        params[key.strip()] = value.strip()
+    return params
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options; anything not given comes from CRIPTOS_API_* / KEDRO_ENV."""
     parser = argparse.ArgumentParser(
@@ -37,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds between manifest checks (default 10)",
     )
+    parser.add_argument(
+        "--params",
+        type=parse_params,
+        help="runtime parameters as in kedro run, e.g. bucket=my-bucket[,key=value]",
+    )
     parser.add_argument("--log-level", default="info")
     parser.add_argument(
         "--no-access-log", action="store_true", help="do not log every request"
@@ -51,6 +67,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "env": args.env,
         "conf_source": args.conf_source.resolve() if args.conf_source else None,
         "poll_interval": args.poll_interval,
+        "params": args.params,
     }
     return Settings(
         **{key: value for key, value in overrides.items() if value is not None}

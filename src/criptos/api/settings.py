@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     conf_source: Path | None = Field(
         default=None, description="Configuration folder replacing the project's conf/."
     )
+    params: dict[str, str] = Field(
+        default_factory=dict,
+        description="Runtime parameters like `kedro run --params`, e.g. {'bucket': 'name'}.",
+    )
     poll_interval: float = Field(
         default=10.0,
         gt=0,

@@ -82,6 +82,7 @@ class KedroModelSource:
             project_path=root,
             env=settings.env,
             conf_source=str(settings.conf_source) if settings.conf_source else None,
+            runtime_params=dict(settings.params) or None,
             save_on_close=False,
         )
         context = session.load_context()

@@ -1,0 +1,141 @@
+"""The service on the ``s3`` environment against a real S3 server (SeaweedFS).
+
+The latest features and the model registry live in a bucket; ``python -m
+criptos.api --env s3 --params bucket=...`` reads them through the project's s3
+configuration with the standard AWS variables, and hot-reloads from the bucket.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+from criptos.datasets.model_registry import ModelRegistryDataset
+from criptos.model_bundle import ModelBundle, PublishPolicy
+from tests.api.conftest import FIRST_VERSION, SECOND_VERSION, BundleFactory, wait_for
+from tests.api.load import Hammer
+from tests.api.server import ApiServer, get_json
+from tests.api.test_endpoints import assert_no_leak
+from tests.kedro_project import PROJECT_ROOT
+from tests.s3_server import SeaweedS3
+
+pytestmark = pytest.mark.e2e
+BUCKET = "criptos-api-test"
+POLL_INTERVAL = 0.5
+LOAD_ALLOWANCE = 5.0
+THIRD_VERSION = "20260103T000000Z"
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    server = SeaweedS3.start(tmp_path_factory.mktemp("seaweed"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def registry(seaweed: SeaweedS3, real_features: pd.DataFrame) -> ModelRegistryDataset:
+    """The bucket with the latest features and an empty registry."""
+    seaweed.create_bucket(BUCKET)
+    buffer = io.BytesIO()
+    real_features.to_parquet(buffer, index=False)
+    seaweed.client().put_object(
+        Bucket=BUCKET,
+        Key="features/cripto_features_latest.parquet",
+        Body=buffer.getvalue(),
+    )
+    return ModelRegistryDataset(
+        root=f"s3://{BUCKET}/models",
+        credentials={"key": seaweed.access_key, "secret": seaweed.secret_key},
+        fs_args={
+            "client_kwargs": {
+                "endpoint_url": seaweed.endpoint,
+                "region_name": "us-east-1",
+            }
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def s3_server(
+    seaweed: SeaweedS3,
+    registry: ModelRegistryDataset,
+    make_bundle: BundleFactory,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ApiServer]:
+    registry.save(make_bundle(FIRST_VERSION))
+    logs = tmp_path_factory.mktemp("api")
+    with ApiServer(
+        log_file=logs / "server.log",
+        project_path=PROJECT_ROOT,
+        env="s3",
+        poll_interval=POLL_INTERVAL,
+        extra_env=seaweed.aws_environment(),
+        extra_args=["--params", f"bucket={BUCKET}"],
+        cwd=logs,
+    ) as running:
+        running.wait_ready()
+        yield running
+
+
+def test_serves_from_the_bucket(s3_server: ApiServer) -> None:
+    status, body = get_json(f"{s3_server.url}/predict?ativo=btc")
+    assert status == 200 and body["model_version"] == FIRST_VERSION
+    assert len(body["predictions"]) == 5
+    status, models = get_json(f"{s3_server.url}/models")
+    assert models["manifest"]["version"] == FIRST_VERSION
+    assert_no_leak(json.dumps(models["last_reload_error"]))
+
+
+def test_reloads_a_new_version_from_the_bucket_under_load(
+    s3_server: ApiServer, registry: ModelRegistryDataset, make_bundle: BundleFactory
+) -> None:
+    with Hammer(s3_server.url, threads=6) as hammer:
+        time.sleep(0.5)
+        registry.save(make_bundle(SECOND_VERSION))
+        published = time.monotonic()
+        wait_for(lambda: hammer.first_seen(SECOND_VERSION), timeout=30)
+        time.sleep(0.3)
+    answers = hammer.all_answers()
+    assert Counter(answer.status for answer in answers) == {200: len(answers)}
+    assert hammer.went_back(SECOND_VERSION) == []
+    assert (
+        hammer.first_seen(SECOND_VERSION) - published <= POLL_INTERVAL + LOAD_ALLOWANCE
+    )
+
+
+def test_a_corrupt_version_in_the_bucket_is_refused(
+    s3_server: ApiServer,
+    seaweed: SeaweedS3,
+    registry: ModelRegistryDataset,
+    make_bundle: BundleFactory,
+) -> None:
+    bundle = make_bundle(THIRD_VERSION)
+    registry.save(
+        ModelBundle(bundle.manifest, bundle.models, PublishPolicy(move_latest=False))
+    )
+    client = seaweed.client()
+    key = f"models/{THIRD_VERSION}/regressor_gbr.joblib"
+    client.put_object(Bucket=BUCKET, Key=key, Body=b"corrupted")
+    manifest = client.get_object(
+        Bucket=BUCKET, Key=f"models/{THIRD_VERSION}/manifest.json"
+    )
+    client.put_object(
+        Bucket=BUCKET, Key="models/latest/manifest.json", Body=manifest["Body"].read()
+    )
+    error = wait_for(
+        lambda: get_json(f"{s3_server.url}/models")[1]["last_reload_error"], timeout=30
+    )
+    assert error["version"] == THIRD_VERSION and error["stage"] == "models"
+    assert_no_leak(json.dumps(error))
+    assert BUCKET not in json.dumps(error)
+    status, body = get_json(f"{s3_server.url}/predict?ativo=ETH")
+    assert status == 200 and body["model_version"] == SECOND_VERSION
