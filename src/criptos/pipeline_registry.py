@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from criptos.pipelines import feature_engineering, sample_data, training
+from criptos.pipelines import export, feature_engineering, sample_data, training
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -17,6 +17,9 @@ def register_pipelines() -> dict[str, Pipeline]:
         "sample_data": sample_data.create_pipeline(),
         "feature_engineering": feature_engineering.create_pipeline(),
         "training": training.create_pipeline(),
+        "export": export.create_pipeline(),
     }
-    pipelines["__default__"] = pipelines["feature_engineering"] + pipelines["training"]
+    pipelines["__default__"] = (
+        pipelines["feature_engineering"] + pipelines["training"] + pipelines["export"]
+    )
     return pipelines

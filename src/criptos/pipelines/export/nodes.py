@@ -1,0 +1,156 @@
+"""Nodes of the export pipeline: the manifest, the publish policy, the bundle."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from criptos.model_bundle import VERSION_FORMAT, ModelBundle, PublishPolicy
+from criptos.pipelines.export.provenance import (
+    git_commit,
+    library_versions,
+    package_version,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ExportError(ValueError):
+    """The trained models and their training reports do not agree."""
+
+
+def _estimator_path(model: Any) -> str:
+    """Class path of the final estimator of ``model`` (the last step of a Pipeline)."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    return f"{type(final).__module__}.{type(final).__qualname__}"
+
+
+def _check_model(name: str, model: Any, entry: dict[str, Any], columns: list[str]) -> None:
+    """Refuse a model whose inputs differ from the summary; warn on another estimator."""
+    fitted_columns = getattr(model, "feature_names_in_", None)
+    if fitted_columns is not None and list(fitted_columns) != columns:
+        raise ExportError(
+            f"model {name} was fitted on columns {list(fitted_columns)} but the training "
+            f"summary lists {columns}: the artifacts come from different runs"
+        )
+    found = _estimator_path(model)
+    expected = str(entry.get("estimator", ""))
+    if expected and found.rsplit(".", 1)[-1] != expected.rsplit(".", 1)[-1]:
+        logger.warning("model %s: summary says %s, the fitted model ends in %s", name, expected, found)
+
+
+def model_entries(summary: dict[str, Any], models: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per model ``task``, ``target`` and ``estimator`` (the registry adds file and sha256)."""
+    described = summary.get("models", {})
+    missing = sorted(set(models) - set(described))
+    if missing:
+        raise ExportError(f"training summary does not describe model(s) {missing}")
+    columns = [column["name"] for column in summary["feature_columns"]]
+    entries = {}
+    for name, model in models.items():
+        entry = described[name]
+        _check_model(name, model, entry, columns)
+        entries[name] = {
+            "task": entry["task"],
+            "target": entry["target"],
+            "estimator": entry.get("estimator") or _estimator_path(model),
+        }
+    return entries
+
+
+def model_metrics(metrics: dict[str, Any], names: list[str]) -> dict[str, dict[str, Any]]:
+    """``{name: {cv, baseline, beats_baseline}}`` from the training metrics report."""
+    reported = metrics.get("models", {})
+    missing = [name for name in names if name not in reported]
+    if missing:
+        raise ExportError(f"training metrics have no scores for model(s) {missing}")
+    return {
+        name: {
+            "cv": reported[name].get("cv"),
+            "baseline": reported[name].get("baseline"),
+            "beats_baseline": bool(reported[name].get("beats_baseline")),
+        }
+        for name in names
+    }
+
+
+def training_range(summary: dict[str, Any]) -> dict[str, Any]:
+    """``{rows, assets, start, end}`` of the labelled rows the models were fitted on."""
+    data = summary.get("training_data", {})
+    return {
+        "rows": data.get("rows"),
+        "assets": data.get("assets"),
+        "start": data.get("date_start", data.get("start")),
+        "end": data.get("date_end", data.get("end")),
+    }
+
+
+def build_manifest(
+    summary: dict[str, Any],
+    metrics: dict[str, Any],
+    models: dict[str, Any],
+    features_file: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The manifest of a new version (see ``criptos.model_bundle``), without sha256."""
+    now = now.astimezone(UTC)
+    names = sorted(models)
+    return {
+        "version": now.strftime(VERSION_FORMAT),
+        "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "horizon_days": int(summary["horizon"]),
+        "models": model_entries(summary, models),
+        "feature_columns": [
+            {"name": column["name"], "dtype": column["dtype"]}
+            for column in summary["feature_columns"]
+        ],
+        "training": training_range(summary),
+        "metrics": model_metrics(metrics, names),
+        "features_file": features_file,
+        "package_version": package_version(),
+        "git_commit": git_commit(),
+        "versions": library_versions(),
+    }
+
+
+def publish_policy(manifest: dict[str, Any], export: dict[str, Any]) -> PublishPolicy:
+    """Whether latest moves (``require_beats_baseline``) and what to prune (``keep_last``)."""
+    keep_last = export.get("keep_last")
+    losers = sorted(
+        name for name, scores in manifest["metrics"].items() if not scores["beats_baseline"]
+    )
+    if export.get("require_beats_baseline") and losers:
+        reason = (
+            f"require_beats_baseline is true and {', '.join(losers)} do(es) not beat "
+            "the naive baseline"
+        )
+        return PublishPolicy(move_latest=False, keep_last=keep_last, reason=reason)
+    if losers:
+        logger.warning("Publishing although %s do(es) not beat the baseline", ", ".join(losers))
+    return PublishPolicy(move_latest=True, keep_last=keep_last)
+
+
+def export_models(
+    training_summary: dict[str, Any],
+    training_metrics: dict[str, Any],
+    export: dict[str, Any],
+    **models: Any,
+) -> ModelBundle:
+    """Bundle the trained models with their manifest for ``model_registry`` to publish."""
+    manifest = build_manifest(
+        training_summary,
+        training_metrics,
+        models,
+        features_file=str(export.get("features_file", "")),
+        now=datetime.now(UTC),
+    )
+    policy = publish_policy(manifest, export)
+    logger.info(
+        "Exporting %d models as version %s (horizon %d d, %d feature columns)",
+        len(models),
+        manifest["version"],
+        manifest["horizon_days"],
+        len(manifest["feature_columns"]),
+    )
+    return ModelBundle(manifest=manifest, models=models, policy=policy)

@@ -1,0 +1,119 @@
+"""Five small fitted sklearn models and training reports shaped like the real ones.
+
+They stand in for the training pipeline's outputs in the export and registry tests:
+real estimators (Pipelines fitted on a DataFrame, so they carry their column names),
+fitted in well under a second.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import (
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from criptos.model_bundle import ModelBundle, PublishPolicy
+from criptos.pipelines.export.nodes import build_manifest
+
+FEATURES = ("fechamento", "retorno_log_3", "volatilidade_5")
+ESTIMATORS = {
+    "regressor_lin": ("regression", LinearRegression),
+    "regressor_gbr": ("regression", lambda: HistGradientBoostingRegressor(max_iter=10)),
+    "regressor_rf": ("regression", lambda: RandomForestRegressor(n_estimators=5, random_state=0)),
+    "classifier_log": ("classification", LogisticRegression),
+    "classifier_rf": (
+        "classification",
+        lambda: RandomForestClassifier(n_estimators=5, random_state=0),
+    ),
+}
+TARGETS = {"regression": "retorno_alvo", "classification": "direcao_alvo"}
+FIRST_VERSION_TIME = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
+
+
+def feature_frame(rows: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Feature rows with the columns the small models use."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({name: rng.normal(size=rows) for name in FEATURES})
+
+
+def fit_small_models(frame: pd.DataFrame | None = None) -> dict[str, Pipeline]:
+    """The five models, fitted on ``frame`` (default: synthetic rows)."""
+    frame = feature_frame() if frame is None else frame
+    returns = 0.3 * frame[FEATURES[1]] + np.random.default_rng(1).normal(size=len(frame))
+    models = {}
+    for name, (task, make) in ESTIMATORS.items():
+        target = returns if task == "regression" else returns > 0
+        models[name] = make_pipeline(StandardScaler(), make()).fit(frame[list(FEATURES)], target)
+    return models
+
+
+def estimator_path(name: str, models: dict[str, Pipeline]) -> str:
+    final = models[name].steps[-1][1]
+    return f"{type(final).__module__}.{type(final).__qualname__}"
+
+
+def training_summary(models: dict[str, Pipeline]) -> dict[str, Any]:
+    """A ``training_summary`` document as the training pipeline writes it."""
+    return {
+        "horizon": 1,
+        "feature_columns": [
+            {"name": name, "dtype": "float64", "kind": "numeric"} for name in FEATURES
+        ],
+        "training_data": {
+            "rows": 200,
+            "assets": ["BTC", "ETH"],
+            "date_start": "2021-01-01",
+            "date_end": "2021-04-10",
+        },
+        "models": {
+            name: {
+                "task": task,
+                "target": TARGETS[task],
+                "estimator": estimator_path(name, models),
+            }
+            for name, (task, _) in ESTIMATORS.items()
+        },
+    }
+
+
+def training_metrics(beats: bool = True) -> dict[str, Any]:
+    """A ``metrics.json`` document; every model beats its baseline or none does."""
+    return {
+        "models": {
+            name: {
+                "task": task,
+                "cv": {"score": 0.6 if beats else 0.4},
+                "baseline": {"score": 0.5},
+                "beats_baseline": beats,
+            }
+            for name, (task, _) in ESTIMATORS.items()
+        },
+        "folds": [],
+        "data": {},
+    }
+
+
+def small_bundle(
+    models: dict[str, Pipeline],
+    index: int = 0,
+    policy: PublishPolicy | None = None,
+    beats: bool = True,
+) -> ModelBundle:
+    """Version number ``index`` (one minute apart) of a bundle of ``models``."""
+    manifest = build_manifest(
+        training_summary(models),
+        training_metrics(beats),
+        models,
+        features_file="features/cripto_features_20261127.parquet",
+        now=FIRST_VERSION_TIME + timedelta(minutes=index),
+    )
+    return ModelBundle(manifest=manifest, models=models, policy=policy or PublishPolicy())
