@@ -62,7 +62,7 @@ def _asset_positions(assets: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(size) - first_row, first_row
 
 
-def _is_sorted(candles: pd.DataFrame) -> bool:
+def is_sorted(candles: pd.DataFrame) -> bool:
     """Whether rows are already in strictly increasing (ativo, data) order."""
     assets = candles["ativo"]
     if not assets.is_monotonic_increasing:
@@ -74,7 +74,7 @@ def _is_sorted(candles: pd.DataFrame) -> bool:
 
 def sort_candles(candles: pd.DataFrame) -> pd.DataFrame:
     """Candles in asset, then date order (the layout every kernel expects)."""
-    if _is_sorted(candles):
+    if is_sorted(candles):
         return candles.reset_index(drop=True)
     return candles.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
 

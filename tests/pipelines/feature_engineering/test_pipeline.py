@@ -12,6 +12,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
+from criptos.datasets import PreviousFeaturesDataset
 from criptos.pipelines.feature_engineering import create_pipeline
 from tests.kedro_project import KedroProject
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw
@@ -25,10 +26,14 @@ def _run_in_memory(raw: pd.DataFrame) -> dict:
             "raw_candles": MemoryDataset(raw),
             "params:validation": MemoryDataset(VALIDATION),
             "params:feature_engineering": MemoryDataset({}),
+            "cripto_features_previous": PreviousFeaturesDataset("/nonexistent/latest.parquet"),
         }
     )
     SequentialRunner().run(create_pipeline(), catalog)
-    return {name: catalog.load(name) for name in ("cripto_features_latest", "validation_report")}
+    return {
+        "cripto_features_latest": catalog.load("cripto_features_latest").to_pandas(),
+        "validation_report": catalog.load("validation_report"),
+    }
 
 
 def test_pipeline_turns_raw_text_into_features(real_raw_frame: pd.DataFrame):

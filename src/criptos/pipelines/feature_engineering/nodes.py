@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from criptos.features import FeatureParams, compute_features
+from criptos.datasets.previous_features import PreviousFeatures
+from criptos.features import FeatureParams
+from criptos.features.incremental import IncrementalFeatureTable
+from criptos.features.table import METADATA_KEY, FeatureTable, feature_metadata
 from criptos.validation import validate_candles
 
 logger = logging.getLogger(__name__)
@@ -35,25 +38,68 @@ def validate_raw_candles(
     return result.candles, result.quarantine, result.report
 
 
-def build_features(candles: pd.DataFrame, feature_params: dict[str, Any]) -> pd.DataFrame:
-    """Compute the feature table from clean candles (see ``criptos.features``)."""
-    params = FeatureParams.from_dict(feature_params)
-    started = time.perf_counter()
-    features = compute_features(candles, params)
+MODES = ("incremental", "full")
+
+
+def _incremental_state(
+    previous_features: PreviousFeatures | None, params: FeatureParams
+) -> pa.Table | None:
+    """The previous table if an incremental run can continue it, else None (and why)."""
+    if previous_features is None:
+        return None
+    produced_by = previous_features.metadata().get(METADATA_KEY)
+    if produced_by is None:
+        logger.info("Full recompute: no previous feature table written by this version")
+        return None
+    if produced_by != feature_metadata(params):
+        logger.warning(
+            "Full recompute: the previous feature table was built with other definitions "
+            "or parameters (%s, now %s)",
+            produced_by,
+            feature_metadata(params),
+        )
+        return None
+    return previous_features.read()
+
+
+def build_features(
+    candles: pd.DataFrame,
+    feature_params: dict[str, Any],
+    previous_features: PreviousFeatures | None = None,
+) -> FeatureTable | IncrementalFeatureTable:
+    """The feature table of clean candles (see ``criptos.features``), computed lazily.
+
+    ``feature_params["mode"]``: ``incremental`` (default) continues the previous
+    ``cripto_features_latest`` with the new candles and falls back to a full
+    recompute when there is no usable previous table; ``full`` recomputes everything
+    from the candles. The table is computed batch by batch while it is written.
+    """
+    settings = dict(feature_params or {})
+    mode = settings.pop("mode", "incremental")
+    if mode not in MODES:
+        raise ValueError(f"feature_engineering.mode must be one of {', '.join(MODES)}, got {mode!r}")
+    params = FeatureParams.from_dict(settings)
+    if mode == "incremental":
+        previous = _incremental_state(previous_features, params)
+        if previous is not None:
+            logger.info(
+                "Incremental features: %d new candles continue %d previous rows",
+                len(candles),
+                previous.num_rows,
+            )
+            return IncrementalFeatureTable(candles, previous, params)
     logger.info(
-        "Computed %d feature columns for %d rows of %d assets in %.2f s",
-        features.shape[1],
-        len(features),
-        features["ativo"].nunique(),
-        time.perf_counter() - started,
+        "Full feature recompute for %d candles of %d assets", len(candles), candles["ativo"].nunique()
     )
-    return features
+    return FeatureTable(candles, params)
 
 
-def publish_latest_features(dated_features: pd.DataFrame) -> pd.DataFrame:
+def publish_latest_features(
+    dated_features: FeatureTable | IncrementalFeatureTable,
+) -> FeatureTable | IncrementalFeatureTable:
     """Hand the completed dated features on as the new ``cripto_features_latest``.
 
     Being a separate node makes the order explicit: latest is replaced only once the
-    dated file is fully written.
+    dated file is fully written (and it is a byte copy of that file).
     """
     return dated_features

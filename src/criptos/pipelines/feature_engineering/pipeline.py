@@ -20,7 +20,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=build_features,
-                inputs=["candles_validated", "params:feature_engineering"],
+                inputs=[
+                    "candles_validated",
+                    "params:feature_engineering",
+                    "cripto_features_previous",
+                ],
                 outputs="cripto_features_dated",
                 name="build_features",
             ),

@@ -1,0 +1,83 @@
+"""Read-only view of the previous feature table: the state of a daily incremental run.
+
+Points at the same file as ``cripto_features_latest`` under another catalog name
+(Kedro pipelines may not read and write one dataset). Loading never fails for a
+missing file and reads nothing yet: it returns a ``PreviousFeatures`` handle that
+the node reads only in incremental mode.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+from kedro.io import AbstractDataset, DatasetError
+from kedro.io.core import get_protocol_and_path
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PreviousFeatures:
+    """Where the previous feature table is, if anywhere."""
+
+    path: str
+    filesystem: Any
+
+    def read(self) -> pa.Table | None:
+        """The whole previous table, or None when there is no previous file."""
+        if not self.filesystem.exists(self.path):
+            logger.info("No previous feature table at %s", self.path)
+            return None
+        with self.filesystem.open(self.path, mode="rb") as stream:
+            return pq.read_table(stream)
+
+    def metadata(self) -> dict[str, Any]:
+        """Key/value metadata of the previous file (empty when there is none)."""
+        if not self.filesystem.exists(self.path):
+            return {}
+        with self.filesystem.open(self.path, mode="rb") as stream:
+            raw = pq.read_schema(stream).metadata or {}
+        return {key.decode(): _decode(value) for key, value in raw.items()}
+
+
+def _decode(value: bytes) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value.decode(errors="replace")
+
+
+class PreviousFeaturesDataset(AbstractDataset[None, PreviousFeatures]):
+    """``load`` returns a ``PreviousFeatures`` handle; the dataset cannot be saved."""
+
+    def __init__(
+        self,
+        filepath: str,
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        protocol, path = get_protocol_and_path(filepath)
+        self._protocol = protocol
+        # fsspec wants the protocol back in front of remote paths.
+        self._path = path if protocol == "file" else f"{protocol}://{path}"
+        self._fs = fsspec.filesystem(protocol, **(credentials or {}), **(fs_args or {}))
+        self.metadata = metadata
+
+    def load(self) -> PreviousFeatures:
+        return PreviousFeatures(self._path, self._fs)
+
+    def save(self, data: None) -> None:
+        raise DatasetError("the previous feature table is read-only; save cripto_features_latest")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": self._path, "protocol": self._protocol}
+
+    def _exists(self) -> bool:
+        return self._fs.exists(self._path)

@@ -1,0 +1,119 @@
+"""The feature table as a stream of Arrow record batches of whole assets.
+
+At millions of rows the feature table (about 56 float columns) does not fit the
+memory budget at once, so the pipeline hands a lazy ``FeatureTable`` to the dataset,
+which writes it one batch of assets at a time (one Parquet row group each). Assets
+are never split across batches, so every value is exactly what ``compute_features``
+gives on the whole table. Batches are computed on a small thread pool (numpy and
+Arrow release the GIL) while the previous one is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from criptos.features.definitions import compute_features, sort_candles
+from criptos.features.history import AssetHistory
+from criptos.features.params import FeatureParams
+
+logger = logging.getLogger(__name__)
+
+ROWS_PER_BATCH = 200_000
+WORKERS = 2
+# Bump when a feature definition changes: incremental runs then recompute in full.
+FEATURES_VERSION = 1
+METADATA_KEY = "criptos.features"
+
+
+def feature_metadata(params: FeatureParams) -> dict[str, Any]:
+    """What produced a feature table: definitions version and parameters."""
+    return {"version": FEATURES_VERSION, "params": json.loads(json.dumps(asdict(params)))}
+
+
+def _with_metadata(table: pa.Table, params: FeatureParams) -> pa.Table:
+    metadata = dict(table.schema.metadata or {})
+    metadata[METADATA_KEY.encode()] = json.dumps(feature_metadata(params)).encode()
+    return table.replace_schema_metadata(metadata)
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A feature frame as an Arrow table, exactly as ``DataFrame.to_parquet`` converts it."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def asset_batches(assets: pd.Series, rows_per_batch: int) -> list[slice]:
+    """Row slices of sorted candles, each holding whole assets and about ``rows_per_batch`` rows."""
+    values = assets.to_numpy()
+    if len(values) == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    bounds = [0]
+    for start in starts[1:]:
+        if start - bounds[-1] >= rows_per_batch:
+            bounds.append(int(start))
+    bounds.append(len(values))
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def ordered_map(work: Callable[[int], pa.Table], count: int, workers: int) -> Iterator[pa.Table]:
+    """``work(0), work(1), ...`` computed ``workers`` at a time, yielded in order."""
+    if workers <= 1:
+        for index in range(count):
+            yield work(index)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[pa.Table]] = deque()
+        for index in range(count):
+            pending.append(pool.submit(work, index))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+@dataclass
+class FeatureTable:
+    """Features of clean candles, computed lazily batch by batch (see module docstring).
+
+    ``written_to`` is set by the dataset once a complete file holds this table, so
+    that publishing the same table elsewhere (``cripto_features_latest``) copies
+    that file instead of computing it again.
+    """
+
+    candles: pd.DataFrame
+    params: FeatureParams
+    history: AssetHistory | None = None
+    rows_per_batch: int = ROWS_PER_BATCH
+    workers: int = WORKERS
+    written_to: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        self.candles = sort_candles(self.candles)
+
+    def iter_tables(self) -> Iterator[pa.Table]:
+        """The feature table, batch by batch, in (ativo, data) order."""
+        slices = asset_batches(self.candles["ativo"], self.rows_per_batch)
+        if not slices:
+            yield _with_metadata(to_arrow(self.to_pandas()), self.params)
+            return
+
+        def work(index: int) -> pa.Table:
+            batch = self.candles.iloc[slices[index]]
+            table = to_arrow(compute_features(batch, self.params, self.history))
+            return _with_metadata(table, self.params)
+
+        yield from ordered_map(work, len(slices), self.workers)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The whole table in memory (small data and tests)."""
+        return compute_features(self.candles, self.params, self.history)
