@@ -3,6 +3,7 @@
 import os
 
 from criptos.config_loader import ProjectConfigLoader
+from criptos.hooks import S3PreflightHook
 from criptos.run_date import resolve_run_date
 
 # Another configuration folder can stand in for conf/ without touching the project:
@@ -17,3 +18,7 @@ CONFIG_LOADER_ARGS = {
     "default_run_env": "local",
     "custom_resolvers": {"run_date": resolve_run_date},
 }
+
+# Clear messages and an untouched bucket when S3 is unreachable, refuses the
+# credentials, lacks the bucket or lacks an input such as raw/raw.csv.
+HOOKS = (S3PreflightHook(),)
