@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 ASSET_CODE = re.compile(r"[A-Za-z0-9._-]{1,20}")
 KEY_COLUMNS = ("ativo", "data", "fechamento")
+CODE_COLUMN = "__api_asset_code__"
 TASKS = ("regression", "classification")
 _STRING_DTYPES = frozenset(
     {"object", "str", "string", "string[python]", "string[pyarrow]"}
@@ -110,7 +111,10 @@ def check_feature_columns(
 
 
 def latest_rows(features: pd.DataFrame) -> pd.DataFrame:
-    """The last dated row of every asset whose code the API can be asked for."""
+    """The last dated row of every asset whose code the API can be asked for.
+
+    Adds ``CODE_COLUMN``, the upper-case code requests are matched against.
+    """
     missing = [column for column in KEY_COLUMNS if column not in features.columns]
     if missing:
         raise VersionRefused(
@@ -125,9 +129,12 @@ def latest_rows(features: pd.DataFrame) -> pd.DataFrame:
             "Skipping %d feature rows whose asset code cannot be queried",
             (~servable).sum(),
         )
-    frame = features.loc[servable.to_numpy()].assign(ativo=codes[servable])
-    order = frame.sort_values(["ativo", "data"], kind="stable")
-    rows = order.groupby("ativo", sort=True).tail(1).reset_index(drop=True)
+    # The lookup key is a separate column: the models get ``ativo`` exactly as stored.
+    frame = features.loc[servable.to_numpy()].assign(
+        **{CODE_COLUMN: codes[servable].to_numpy(dtype=object)}
+    )
+    order = frame.sort_values([CODE_COLUMN, "data"], kind="stable")
+    rows = order.groupby(CODE_COLUMN, sort=True).tail(1).reset_index(drop=True)
     if rows.empty:
         raise VersionRefused(
             "features", "no asset in the latest features can be served"
@@ -165,7 +172,7 @@ def _model_outputs(
         raise VersionRefused(
             "predict", f"model {name} failed to predict ({type(error).__name__})"
         ) from error
-    values = _finite(raw, name, rows["ativo"])
+    values = _finite(raw, name, rows[CODE_COLUMN])
     if task == "regression":
         closes = rows["fechamento"].to_numpy(dtype=np.float64) * np.exp(values)
         return [
@@ -173,7 +180,7 @@ def _model_outputs(
                 predicted_log_return=float(value), predicted_close=float(close)
             )
             for value, close in zip(
-                values, _finite(closes, name, rows["ativo"]), strict=True
+                values, _finite(closes, name, rows[CODE_COLUMN]), strict=True
             )
         ]
     if ((values < 0) | (values > 1)).any():
@@ -204,7 +211,7 @@ def build_state(
     version = str(manifest["version"])
     assets: dict[str, AssetServing] = {}
     for index, (code, day, close) in enumerate(
-        zip(rows["ativo"], rows["data"], rows["fechamento"], strict=True)
+        zip(rows[CODE_COLUMN], rows["data"], rows["fechamento"], strict=True)
     ):
         as_of = pd.Timestamp(day).date()
         if not math.isfinite(float(close)):
