@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,11 @@ import pyarrow.parquet as pq
 logger = logging.getLogger(__name__)
 
 RELATIVE_TOLERANCE = 1e-9
+# pandas' rolling mean/std add and remove values as the window slides, so its error
+# grows with the largest magnitude the asset has seen (about 1e-16 of it per step),
+# not with the value itself. Rows off by more than 1e-9 relative are still counted
+# as equal when within this share of the asset's largest magnitude in that column.
+ASSET_SCALE_TOLERANCE = 1e-12
 SEED_FEATURES = (
     "fech_prev", "abert_prev", "vol_prev", "retorno_diario", "retorno_log", "retorno_acumulado",
     "valor_mm_5", "valor_mm_20", "abertura_mm_5", "abertura_mm_20", "volume_mm_5", "volume_mm_20",
@@ -28,21 +34,50 @@ def _sorted(path: Path, columns: list[str]) -> pd.DataFrame:
     return frame.sort_values(["ativo", "data"], kind="stable").reset_index(drop=True)
 
 
-def compare_seed_features(project: Path, reference: Path) -> dict[str, int]:
-    """Rows per seed feature where the project and the reference disagree (empty: all equal).
+def _numbers_agree(assets: pd.Series, mine: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rows that agree, and how many of them needed the asset-scale tolerance."""
+    strict = np.isclose(mine, theirs, rtol=RELATIVE_TOLERANCE, atol=0.0, equal_nan=True)
+    if strict.all():
+        return strict, 0
+    scale = pd.Series(np.abs(theirs)).groupby(assets.to_numpy()).transform("max").to_numpy()
+    loose = np.abs(mine - theirs) <= ASSET_SCALE_TOLERANCE * scale
+    same = strict | loose
+    return same, int((same & ~strict).sum())
 
-    Numbers agree within a relative tolerance of 1e-9 (NaN equals NaN); labels exactly.
+
+@dataclass(frozen=True)
+class SeedComparison:
+    """Rows per seed feature that disagree, and that agree only at the asset scale."""
+
+    mismatches: dict[str, int]
+    asset_scale: dict[str, int]
+
+
+def compare_seed_features(project: Path, reference: Path) -> SeedComparison:
+    """Rows per seed feature where the project and the reference disagree.
+
+    Numbers agree within a relative tolerance of 1e-9 (NaN equals NaN), or, for the
+    reference's running-sum rounding, within ``ASSET_SCALE_TOLERANCE`` of the
+    asset's largest magnitude (logged); labels agree exactly.
     """
     mine = _sorted(project, list(SEED_FEATURES))
     theirs = _sorted(reference, list(SEED_FEATURES))
     if len(mine) != len(theirs) or not mine[["ativo", "data"]].equals(theirs[["ativo", "data"]]):
-        return {"(rows: ativo, data)": abs(len(mine) - len(theirs)) or 1}
+        return SeedComparison({"(rows: ativo, data)": abs(len(mine) - len(theirs)) or 1}, {})
     mismatches: dict[str, int] = {}
+    asset_scale: dict[str, int] = {}
     for column in SEED_FEATURES:
         left, right = mine[column], theirs[column]
         if pd.api.types.is_numeric_dtype(left) and pd.api.types.is_numeric_dtype(right):
-            a, b = left.to_numpy(np.float64), right.to_numpy(np.float64)
-            same = np.isclose(a, b, rtol=RELATIVE_TOLERANCE, atol=0.0, equal_nan=True)
+            same, scaled = _numbers_agree(
+                mine["ativo"], left.to_numpy(np.float64), right.to_numpy(np.float64)
+            )
+            if scaled:
+                asset_scale[column] = scaled
+                logger.info(
+                    "%s: %d rows agree only within %.0e of the asset's largest magnitude",
+                    column, scaled, ASSET_SCALE_TOLERANCE,
+                )  # fmt: skip
         else:
             a, b = left.astype(object), right.astype(object)
             same = (a == b).to_numpy(bool) | (a.isna() & b.isna()).to_numpy(bool)
@@ -50,7 +85,7 @@ def compare_seed_features(project: Path, reference: Path) -> dict[str, int]:
             mismatches[column] = int((~same).sum())
             logger.warning("%s differs on %d rows, e.g. %s", column, mismatches[column],
                            mine.loc[~same, ["ativo", "data"]].head(3).to_dict("records"))  # fmt: skip
-    return mismatches
+    return SeedComparison(mismatches, asset_scale)
 
 
 def frames_identical(left: Path, right: Path) -> bool:

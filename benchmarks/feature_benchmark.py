@@ -141,24 +141,28 @@ def run(assets: int, days: int, write_docs: bool) -> None:
     full_project = _project("project_full", raw)
     project = measure("project (full)", _kedro_command(full_project, "feature_engineering.mode=full"))
     full_latest = full_project.path("features") / "cripto_features_latest.parquet"
-    mismatches = compare_seed_features(full_latest, naive_out)
+    comparison = compare_seed_features(full_latest, naive_out)
 
     daily = _project("project_daily", history)
     measure("project (full, history)", _kedro_command(daily, "feature_engineering.mode=full"))
     daily.use_raw_file(last_day)
     incremental = measure("project (incremental, one day)", _kedro_command(daily, "feature_engineering.mode=incremental"))
     identical = frames_identical(daily.path("features") / "cripto_features_latest.parquet", full_latest)
-    logger.info("incremental == full: %s; seed features vs reference: %s", identical, mismatches or "equal")
+    logger.info(
+        "incremental == full: %s; seed features vs reference: %s",
+        identical,
+        comparison.mismatches or "equal",
+    )
 
     if write_docs:
         write_section(
             PROJECT_ROOT / "docs" / "benchmarks.md",
             assets=assets, days=days, raw=raw, load=load,
             floor=floor, naive=naive, project=project, incremental=incremental,
-            mismatches=mismatches, incremental_identical=identical,
+            comparison=comparison, incremental_identical=identical,
             when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )  # fmt: skip
-    if mismatches or not identical:
+    if comparison.mismatches or not identical:
         raise SystemExit("result check failed (see the log above)")
 
 

@@ -21,7 +21,8 @@ def _section(values: dict[str, Any]) -> str:
         for m in (project, naive, floor, incremental)
     ]
     raw: Path = values["raw"]
-    checks = values["mismatches"]
+    checks = values["comparison"].mismatches
+    scaled = values["comparison"].asset_scale
     return "\n".join(
         [
             SECTION,
@@ -46,7 +47,14 @@ def _section(values: dict[str, Any]) -> str:
             f"{incremental.seconds / project.seconds:.0%} of the full run (target: under 10 %). "
             f"Its latest equals the full run's exactly: {'yes' if values['incremental_identical'] else 'NO'}.",
             f"- Seed features equal the reference's (relative tolerance 1e-9): "
-            f"{'yes, every row and column' if not checks else 'NO: ' + str(checks)}.",
+            f"{'yes, every row and column' if not checks else 'NO: ' + str(checks)}"
+            + (
+                f" ({', '.join(f'{c}: {n} rows' for c, n in scaled.items())} only within 1e-12 of "
+                "the asset's largest magnitude: the reference's rolling windows add and "
+                "subtract values as they slide, so their rounding grows with past magnitudes)."
+                if scaled
+                else "."
+            ),
             f"- The machine was shared with other jobs (load average {values['load'][0]:.2f} / "
             f"{values['load'][1]:.2f} / {values['load'][2]:.2f} at the start): absolute times are "
             "noisy; the ratios within one run are what matter.",

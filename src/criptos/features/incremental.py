@@ -105,7 +105,7 @@ class IncrementalFeatureTable:
         touched = np.unique(overlap["ativo"].to_numpy())
         old = self._previous_candles(assets.rows_of(touched))
         merged = overlap.merge(old, on=list(KEY_COLUMNS), how="left", suffixes=("", "_old"), indicator=True)
-        changed = merged["_merge"].ne("both").to_numpy()
+        changed = merged["_merge"].ne("both").to_numpy(dtype=bool, copy=True)
         for column in _VALUE_COLUMNS:
             new, previous = merged[column].to_numpy(), merged[f"{column}_old"].to_numpy()
             changed |= ~((new == previous) | (np.isnan(new) & np.isnan(previous)))
