@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from criptos.raw_contract import read_raw_candles
 from tests.kedro_project import REAL_RAW_CSV, KedroProject
+from tests.s3_server import SeaweedS3
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +32,13 @@ def real_raw_frame(real_raw_csv: Path) -> pd.DataFrame:
 def kedro_project(tmp_path: Path) -> KedroProject:
     """A throwaway copy of the configuration with all data under ``tmp_path``."""
     return KedroProject.create(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """A real S3 server (SeaweedFS, authentication on) on free localhost ports."""
+    server = SeaweedS3.start(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        yield server
+    finally:
+        server.stop()

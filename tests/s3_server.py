@@ -9,6 +9,7 @@ on SIGTERM.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -132,6 +133,7 @@ class SeaweedS3:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        atexit.register(server.stop)  # even when the test session dies
         try:
             server._wait_ready(timeout)
         except BaseException:
