@@ -224,6 +224,7 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
 
     def _write_version(self, version: str, files: dict[str, bytes], manifest: dict) -> None:
         """Write ``<root>/<version>/`` completely, or remove what was written and raise."""
+        self._fs.invalidate_cache(self._path(version))
         if self._fs.exists(self._path(version, MANIFEST_FILE)):
             raise ModelRegistryError(
                 f"version {version} already exists at {self._uri(version)}; versions are immutable"
