@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from criptos.api.predictions import VersionRefused, build_state, dtype_family
+from criptos.api.redaction import without_paths
 from criptos.api.service import ModelService
 from criptos.api.settings import Settings
 from criptos.model_bundle import ModelBundle
@@ -171,3 +172,33 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings(env="other").env == "other"
     with pytest.raises(ValueError):
         Settings(poll_interval=0)
+
+
+def test_the_public_manifest_shows_no_path(
+    real_features: pd.DataFrame, make_bundle: BundleFactory
+) -> None:
+    bundle = make_bundle(
+        FIRST_VERSION,
+        features_file="/srv/secret/data/04_feature/cripto_features_20261127.parquet",
+        versions={"python": "3.11.7", "note": "s3://bucket-name/models/x.joblib"},
+    )
+    public = build_state(bundle, real_features).public_manifest
+    assert public["features_file"] == "cripto_features_20261127.parquet"
+    assert public["versions"] == {"python": "3.11.7", "note": "x.joblib"}
+    assert public["models"]["regressor_lin"]["estimator"].endswith("LinearRegression")
+    assert public["feature_columns"] == bundle.manifest["feature_columns"]
+
+
+def test_without_paths_keeps_plain_values() -> None:
+    value = {
+        "a": [1, 2.5, None, True, "x.y"],
+        "b": "C:\\dir\\f.txt",
+        "c": "/",
+        "d": ("k/v",),
+    }
+    assert without_paths(value) == {
+        "a": [1, 2.5, None, True, "x.y"],
+        "b": "f.txt",
+        "c": "",
+        "d": ["v"],
+    }

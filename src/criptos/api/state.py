@@ -8,6 +8,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
+from criptos.api.redaction import without_paths
+
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
@@ -30,10 +32,12 @@ class ServingState:
     manifest: Mapping[str, Any]
     loaded_at: datetime
     assets: Mapping[str, AssetServing] = field(default_factory=dict)
+    public_manifest: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "manifest", _frozen(self.manifest))
         object.__setattr__(self, "assets", _frozen(self.assets))
+        object.__setattr__(self, "public_manifest", without_paths(self.manifest))
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter
 
 from criptos.api.dependencies import ServiceDep, StateDep
@@ -57,8 +55,6 @@ async def describe_models(service: ServiceDep) -> ModelsResponse:
     return ModelsResponse(
         model_version=state.version if state else None,
         loaded_at=state.loaded_at if state else None,
-        manifest=json.loads(json.dumps(dict(state.manifest), default=str))
-        if state
-        else None,
+        manifest=state.public_manifest if state else None,
         last_reload_error=error_body(service.last_error),
     )
