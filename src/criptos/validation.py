@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from criptos import text_columns
 from criptos.raw_contract import (
@@ -78,24 +80,29 @@ def _typed_rows(rows: pd.DataFrame) -> _TypedRows:
     )
 
 
+def _present(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """Whether each row has text in ``column``."""
+    present = pc.is_valid(text_columns.as_arrow(rows[column]))
+    return np.asarray(present.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _row_reasons(rows: pd.DataFrame, typed: _TypedRows) -> np.ndarray:
     """Per row, 1 + the index in ``RULES`` of its first broken rule, or 0 for a valid row."""
     opened, high, low, close = (typed.numbers[column] for column in PRICE_COLUMNS)
-    prices = np.column_stack([opened, high, low, close])
+    prices = [opened, high, low, close]
     with np.errstate(invalid="ignore"):
         body_top = np.fmax(opened, close)
         body_bottom = np.fmin(opened, close)
         volume_bad = np.zeros(len(rows), dtype=bool)
         for column in VOLUME_COLUMNS:
-            text_present = rows[column].notna().to_numpy(dtype=bool)
             value = typed.numbers[column]
-            volume_bad |= (text_present & np.isnan(value)) | (value < 0)
+            volume_bad |= (_present(rows, column) & np.isnan(value)) | (value < 0)
         checks = [
-            rows[MALFORMED_LINE_COLUMN].notna().to_numpy(dtype=bool),
+            _present(rows, MALFORMED_LINE_COLUMN),
             typed.asset_code < 0,
             np.isnat(typed.dates),
-            np.isnan(prices).any(axis=1),
-            (prices <= 0).any(axis=1),
+            np.logical_or.reduce([np.isnan(price) for price in prices]),
+            np.logical_or.reduce([price <= 0 for price in prices]),
             high < body_top,
             low > body_bottom,
             volume_bad,
@@ -141,37 +148,51 @@ def _date_gaps(candles: pd.DataFrame, asset_code: np.ndarray) -> dict[str, dict[
     return gaps
 
 
-def _exact_duplicates(raw: pd.DataFrame) -> np.ndarray:
-    """Rows identical in every raw field to an earlier row (only rows whose key repeats are hashed)."""
-    text_key = text_columns.text_codes(text_columns.as_arrow(raw["ativo"])) * (
-        1 << 32
-    ) + text_columns.text_codes(text_columns.as_arrow(raw["data"]))
-    same_key = pd.Series(text_key).duplicated(keep=False).to_numpy()
+def _repeated(sorted_keys: np.ndarray) -> np.ndarray:
+    """Positions of a sorted array whose value also occurs at a neighbouring position."""
+    same_as_next = np.zeros(len(sorted_keys), dtype=bool)
+    same_as_next[:-1] = sorted_keys[1:] == sorted_keys[:-1]
+    repeated = same_as_next.copy()
+    repeated[1:] |= same_as_next[:-1]
+    return repeated
+
+
+def _exact_duplicates(raw: pd.DataFrame, key_order: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Rows identical in every raw field to an earlier row.
+
+    Only rows whose typed (ativo, data) key repeats can be identical, so only those
+    are compared field by field.
+    """
     duplicate = np.zeros(len(raw), dtype=bool)
-    if same_key.any():
-        repeated = raw.loc[same_key].duplicated(keep="first").to_numpy()
-        duplicate[np.flatnonzero(same_key)[repeated]] = True
+    candidates = np.sort(key_order[_repeated(sorted_keys)])
+    if len(candidates):
+        repeated = raw.iloc[candidates].duplicated(keep="first").to_numpy()
+        duplicate[candidates[repeated]] = True
     return duplicate
 
 
-def _clean_candles(typed: _TypedRows, keep: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Clean candles in (ativo, data) order, and their asset codes."""
-    rows = np.flatnonzero(keep)
-    order = rows[np.argsort(_key(typed.asset_code[rows], typed.dates[rows]), kind="stable")]
-    asset_code = typed.asset_code[order]
-    candles = pd.DataFrame(
+def _clean_candles(typed: _TypedRows, order: np.ndarray) -> pd.DataFrame:
+    """Clean candles from the rows ``order`` (already in (ativo, data) order)."""
+    labels = pa.array(typed.asset_labels, pa.large_string())
+    assets = labels.take(pa.array(typed.asset_code[order]))
+    return pd.DataFrame(
         {
-            "ativo": pd.array(typed.asset_labels[asset_code], dtype="str"),
+            "ativo": pa.table({"ativo": assets}).to_pandas()["ativo"],
             "data": typed.dates[order],
             **{column: typed.numbers[column][order] for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)},
         },
         copy=False,
     )
-    return candles, asset_code
 
 
-def validate_candles(raw: pd.DataFrame, max_quarantine_share: float) -> ValidationResult:
+def validate_candles(
+    raw: pd.DataFrame, max_quarantine_share: float, consume: bool = False
+) -> ValidationResult:
     """Split raw text rows into clean typed candles and quarantined rows.
+
+    With ``consume=True`` the raw text columns are dropped from ``raw`` as soon as
+    they are no longer needed (about 1 GB at 7 million rows); the caller must not use
+    ``raw`` afterwards.
 
     Exact duplicate rows collapse to one. Rows of one (ativo, data) that disagree are
     all quarantined. Raises ``RawFileError`` for a file without data rows and
@@ -186,18 +207,21 @@ def validate_candles(raw: pd.DataFrame, max_quarantine_share: float) -> Validati
     if rows_read == 0:
         raise RawFileError("raw file is empty: it has a header but no data rows")
 
-    duplicate = _exact_duplicates(raw)
+    typed = _typed_rows(raw)
+    key = _key(typed.asset_code, typed.dates)
+    order = np.argsort(key, kind="stable")
+    duplicate = _exact_duplicates(raw, order, key[order])
     exact_duplicates = int(duplicate.sum())
-    rows = raw.loc[~duplicate] if exact_duplicates else raw
-    typed = _typed_rows(rows)
-    reasons = _row_reasons(rows, typed)
+    reasons = _row_reasons(raw, typed)
 
-    valid = reasons == 0
-    key = pd.Series(_key(typed.asset_code, typed.dates)[valid])
-    conflicting = np.flatnonzero(valid)[key.duplicated(keep=False).to_numpy()]
-    reasons[conflicting] = RULES.index("conflito_ativo_data") + 1
+    valid = (reasons == 0) & ~duplicate
+    valid_order = order[valid[order]]
+    conflicting = _repeated(key[valid_order])
+    reasons[valid_order[conflicting]] = RULES.index("conflito_ativo_data") + 1
+    clean_order = valid_order[~conflicting]
+    reasons[duplicate] = 0
 
-    quarantined = reasons > 0
+    quarantined = (reasons > 0) & ~duplicate
     counts = {rule: int((reasons == number).sum()) for number, rule in enumerate(RULES, 1)}
     share = float(quarantined.sum()) / rows_read
     summary = ", ".join(f"{rule}={n}" for rule, n in counts.items() if n)
@@ -208,10 +232,14 @@ def validate_candles(raw: pd.DataFrame, max_quarantine_share: float) -> Validati
             f"refusing to build features from a broken feed ({summary})"
         )
 
-    candles, asset_code = _clean_candles(typed, ~quarantined)
-    quarantine = rows.loc[quarantined, [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]].assign(
+    quarantine = raw.loc[quarantined, [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]].assign(
         **{REASON_COLUMN: np.asarray(RULES, dtype=object)[reasons[quarantined] - 1]}
     )
+    if consume:
+        raw.drop(columns=list(raw.columns), inplace=True)
+    candles = _clean_candles(typed, clean_order)
+    asset_code = typed.asset_code[clean_order]
+    del typed
     gaps = _date_gaps(candles, asset_code)
     if quarantined.any():
         logger.warning("Quarantined %d raw rows: %s", int(quarantined.sum()), summary)

@@ -26,7 +26,9 @@ def validate_raw_candles(
     of quarantined rows exceeds ``validation.max_quarantine_share``.
     """
     result = validate_candles(
-        raw_candles, max_quarantine_share=float(validation["max_quarantine_share"])
+        raw_candles,
+        max_quarantine_share=float(validation["max_quarantine_share"]),
+        consume=True,  # the raw text is not needed after this node: free it early
     )
     logger.info(
         "Validated %d raw rows: %d clean, %d quarantined, %d exact duplicates removed",
@@ -88,9 +90,7 @@ def build_features(
                 previous.num_rows,
             )
             return IncrementalFeatureTable(candles, previous, params)
-    logger.info(
-        "Full feature recompute for %d candles of %d assets", len(candles), candles["ativo"].nunique()
-    )
+    logger.info("Full feature recompute for %d candles", len(candles))
     return FeatureTable(candles, params)
 
 
