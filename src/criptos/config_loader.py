@@ -21,6 +21,15 @@ RESOLVER = "run_param"
 _MISSING = object()
 
 
+def run_param_default(name: str, default: Any = None) -> Any:
+    """``${run_param:name,default}`` for a loader that knows no run parameters.
+
+    Registered through ``CONFIG_LOADER_ARGS`` so that a plain ``OmegaConfigLoader``
+    built from the project's settings still resolves the configuration (defaults).
+    """
+    return default
+
+
 class ProjectConfigLoader(OmegaConfigLoader):
     """``OmegaConfigLoader`` whose globals may read run parameters (``${run_param:k,default}``)."""
 

@@ -2,7 +2,7 @@
 
 import os
 
-from criptos.config_loader import ProjectConfigLoader
+from criptos.config_loader import ProjectConfigLoader, run_param_default
 from criptos.hooks import S3PreflightHook
 from criptos.run_date import resolve_run_date
 
@@ -16,7 +16,7 @@ CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
-    "custom_resolvers": {"run_date": resolve_run_date},
+    "custom_resolvers": {"run_date": resolve_run_date, "run_param": run_param_default},
 }
 
 # Clear messages and an untouched bucket when S3 is unreachable, refuses the
