@@ -135,13 +135,17 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
             return None
 
     def versions(self) -> list[str]:
-        """Version names present in the registry, oldest first (``latest`` excluded)."""
+        """Complete versions (folders holding a manifest), oldest first; not ``latest``.
+
+        Object stores may keep listing an emptied "folder" for a while, so a version
+        counts only through its ``manifest.json``, which is written last.
+        """
         self._fs.invalidate_cache(self._root)
         try:
-            entries = self._fs.ls(self._root, detail=False)
+            manifests = self._fs.glob(self._path("*", MANIFEST_FILE))
         except FileNotFoundError:
             return []
-        names = {posixpath.basename(entry.rstrip("/")) for entry in entries}
+        names = {posixpath.basename(posixpath.dirname(path)) for path in manifests}
         return sorted(name for name in names if is_version(name))
 
     def load_version(self, version: str) -> ModelBundle:
