@@ -15,7 +15,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 from sklearn.metrics import (
     accuracy_score,
     brier_score_loss,
@@ -46,11 +45,31 @@ METRICS: dict[str, dict[str, bool]] = {
 }
 
 
-def _rank_correlation(predicted: np.ndarray, realized: np.ndarray) -> float:
-    """Spearman correlation; 0.0 when either side is constant (it ranks nothing)."""
-    if len(predicted) < 2 or np.ptp(predicted) == 0 or np.ptp(realized) == 0:
-        return 0.0
-    return float(spearmanr(predicted, realized).statistic)
+def _rank_correlations(frame: pd.DataFrame, groups: str) -> pd.Series:
+    """Spearman correlation of ``predicted`` and ``realized`` within each group.
+
+    The Pearson correlation of average ranks (what ``scipy.stats.spearmanr`` computes),
+    for all groups at once; 0.0 where either side is constant (it ranks nothing).
+    """
+    grouped = frame.groupby(groups, sort=True)
+    deviations = {}
+    for column in ("predicted", "realized"):
+        ranks = grouped[column].rank(method="average")
+        deviations[column] = ranks - ranks.groupby(frame[groups]).transform("mean")
+    by_group = (
+        pd.DataFrame(
+            {
+                "covariance": deviations["predicted"] * deviations["realized"],
+                "predicted": deviations["predicted"] ** 2,
+                "realized": deviations["realized"] ** 2,
+                groups: frame[groups],
+            }
+        )
+        .groupby(groups, sort=True)
+        .sum()
+    )
+    scale = np.sqrt(by_group["predicted"] * by_group["realized"])
+    return (by_group["covariance"] / scale.where(scale > 0)).fillna(0.0)
 
 
 def information_coefficient(
@@ -63,17 +82,13 @@ def information_coefficient(
     correlation over time instead.
     """
     frame = pd.DataFrame({"predicted": predicted, "realized": realized, "date": dates})
-    sizes = frame.groupby("date", sort=True)["date"].transform("size")
+    sizes = frame.groupby("date", sort=False)["date"].transform("size")
     cross_section = frame.loc[sizes >= 2]
     if cross_section.empty:
-        return _rank_correlation(
-            frame["predicted"].to_numpy(), frame["realized"].to_numpy()
-        )
-    per_date = [
-        _rank_correlation(group["predicted"].to_numpy(), group["realized"].to_numpy())
-        for _, group in cross_section.groupby("date", sort=True)
-    ]
-    return float(np.mean(per_date))
+        if len(frame) < 2:
+            return 0.0
+        return float(_rank_correlations(frame.assign(date=0), "date").iloc[0])
+    return float(_rank_correlations(cross_section, "date").mean())
 
 
 def regression_metrics(

@@ -32,6 +32,7 @@ _KNOWN_KEYS = frozenset(
         "excluded_columns",
         "beats_baseline_metric",
         "models",
+        "openmp_threads",
     }
 )
 _MODEL_KEYS = frozenset({"task", "estimator", "kwargs", "scaler"})
@@ -159,6 +160,7 @@ class TrainingParams:
     excluded_columns: tuple[str, ...]
     beats_baseline_metric: dict[str, str]
     models: dict[str, ModelSpec]
+    openmp_threads: int | None = 1
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -184,6 +186,9 @@ class TrainingParams:
                 f"label reaches into the test dates, got {gap}"
             )
         random_seed = _integer("random_seed", raw.get("random_seed", 0), 0)
+        openmp_threads = raw.get("openmp_threads", 1)
+        if openmp_threads is not None:
+            openmp_threads = _integer("openmp_threads", openmp_threads, 1)
         excluded = raw.get("excluded_columns", ["data"])
         if not isinstance(excluded, list | tuple) or not all(
             isinstance(c, str) for c in excluded
@@ -218,6 +223,7 @@ class TrainingParams:
             excluded_columns=tuple(excluded),
             beats_baseline_metric={task: beats[task] for task in TASKS},
             models=models,
+            openmp_threads=openmp_threads,
         )
         for spec in models.values():
             spec.make_estimator(random_seed)

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from criptos.modeling.columns import select_feature_columns
+from criptos.modeling.estimators import limited_openmp_threads
 from criptos.modeling.evaluation import evaluate_model, fit_model
 from criptos.modeling.folds import Fold, walk_forward_folds
 from criptos.modeling.labels import add_labels
@@ -55,9 +56,10 @@ def evaluate_training_model(
     """Walk-forward scores of one model and of its baseline on the same folds."""
     params = TrainingParams.from_dict(training)
     columns = select_feature_columns(table, params.excluded_columns)
-    return evaluate_model(
-        table, folds, params.model(model_name), columns, params.random_seed
-    )
+    with limited_openmp_threads(params.openmp_threads):
+        return evaluate_model(
+            table, folds, params.model(model_name), columns, params.random_seed
+        )
 
 
 def fit_training_model(
@@ -66,7 +68,8 @@ def fit_training_model(
     """One model refitted on every labelled row: the artifact that is saved."""
     params = TrainingParams.from_dict(training)
     columns = select_feature_columns(table, params.excluded_columns)
-    return fit_model(table, params.model(model_name), columns, params.random_seed)
+    with limited_openmp_threads(params.openmp_threads):
+        return fit_model(table, params.model(model_name), columns, params.random_seed)
 
 
 def report_training_metrics(
