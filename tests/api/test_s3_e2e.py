@@ -33,31 +33,22 @@ THIRD_VERSION = "20260103T000000Z"
 
 
 @pytest.fixture(scope="module")
-def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    server = SeaweedS3.start(tmp_path_factory.mktemp("seaweed"))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def registry(seaweed: SeaweedS3, real_features: pd.DataFrame) -> ModelRegistryDataset:
+def registry(seaweedfs: SeaweedS3, real_features: pd.DataFrame) -> ModelRegistryDataset:
     """The bucket with the latest features and an empty registry."""
-    seaweed.create_bucket(BUCKET)
+    seaweedfs.create_bucket(BUCKET)
     buffer = io.BytesIO()
     real_features.to_parquet(buffer, index=False)
-    seaweed.client().put_object(
+    seaweedfs.client().put_object(
         Bucket=BUCKET,
         Key="features/cripto_features_latest.parquet",
         Body=buffer.getvalue(),
     )
     return ModelRegistryDataset(
         root=f"s3://{BUCKET}/models",
-        credentials={"key": seaweed.access_key, "secret": seaweed.secret_key},
+        credentials={"key": seaweedfs.access_key, "secret": seaweedfs.secret_key},
         fs_args={
             "client_kwargs": {
-                "endpoint_url": seaweed.endpoint,
+                "endpoint_url": seaweedfs.endpoint,
                 "region_name": "us-east-1",
             }
         },
@@ -66,7 +57,7 @@ def registry(seaweed: SeaweedS3, real_features: pd.DataFrame) -> ModelRegistryDa
 
 @pytest.fixture(scope="module")
 def s3_server(
-    seaweed: SeaweedS3,
+    seaweedfs: SeaweedS3,
     registry: ModelRegistryDataset,
     make_bundle: BundleFactory,
     tmp_path_factory: pytest.TempPathFactory,
@@ -78,7 +69,7 @@ def s3_server(
         project_path=PROJECT_ROOT,
         env="s3",
         poll_interval=POLL_INTERVAL,
-        extra_env=seaweed.aws_environment(),
+        extra_env=seaweedfs.aws_environment(),
         extra_args=["--params", f"bucket={BUCKET}"],
         cwd=logs,
     ) as running:
@@ -114,7 +105,7 @@ def test_reloads_a_new_version_from_the_bucket_under_load(
 
 def test_a_corrupt_version_in_the_bucket_is_refused(
     s3_server: ApiServer,
-    seaweed: SeaweedS3,
+    seaweedfs: SeaweedS3,
     registry: ModelRegistryDataset,
     make_bundle: BundleFactory,
 ) -> None:
@@ -122,7 +113,7 @@ def test_a_corrupt_version_in_the_bucket_is_refused(
     registry.save(
         ModelBundle(bundle.manifest, bundle.models, PublishPolicy(move_latest=False))
     )
-    client = seaweed.client()
+    client = seaweedfs.client()
     key = f"models/{THIRD_VERSION}/regressor_gbr.joblib"
     client.put_object(Bucket=BUCKET, Key=key, Body=b"corrupted")
     manifest = client.get_object(
