@@ -26,11 +26,13 @@ async def get_service(request: Request) -> ModelService:
     return request.app.state.service
 
 
-async def get_state(
-    service: Annotated[ModelService, Depends(get_service)],
-) -> ServingState:
-    """The version in use, read once per request; 503 before the first load."""
-    state = service.state
+async def get_state(request: Request) -> ServingState:
+    """The version in use, read once per request; 503 before the first load.
+
+    Reads the service straight from the app (no nested dependency): this runs on
+    every ``/predict`` and is the hot path.
+    """
+    state = request.app.state.service.state
     if state is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, NOT_READY, headers={"Retry-After": "1"}
