@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -127,3 +128,25 @@ def test_corrupt_version_under_load_is_refused(
         200,
         {"ready": True, "model_version": FIRST_VERSION},
     )
+
+
+def test_stops_cleanly_on_sigterm(
+    published_project: ApiProject, tmp_path: Path
+) -> None:
+    running = ApiServer(
+        log_file=tmp_path / "server.log",
+        project_path=PROJECT_ROOT,
+        conf_source=published_project.project.conf,
+        cwd=tmp_path,
+    ).start()
+    try:
+        running.wait_ready()
+        started = time.monotonic()
+        running.process.terminate()
+        # uvicorn shuts down gracefully, then re-raises the signal it caught.
+        assert running.process.wait(timeout=10) in (0, -signal.SIGTERM)
+        assert time.monotonic() - started < 5
+        assert "Model poller stopped" in running.log()
+        assert "Traceback" not in running.log()
+    finally:
+        running.stop()
