@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,3 +83,22 @@ class Hammer:
                     back.append(index)
                     break
         return back
+
+    def check_switch(self, version: str, published: float, budget: float) -> float:
+        """Every answer 200, no thread back on an older version after ``version``, and
+        ``version`` served within ``budget`` s of ``published``; returns that delay."""
+        answers = self.all_answers()
+        statuses = Counter(answer.status for answer in answers)
+        assert statuses == {200: len(answers)}, statuses
+        assert self.went_back(version) == []
+        first = self.first_seen(version)
+        assert first is not None, f"{version} never served"
+        delay = first - published
+        logger.info(
+            "%d answers, all 200; %s served %.2f s after it was published",
+            len(answers),
+            version,
+            delay,
+        )
+        assert delay <= budget, f"{version} served {delay:.2f} s after publishing"
+        return delay

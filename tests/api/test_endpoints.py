@@ -12,15 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import create_app
+from criptos.pipelines.export.pipeline import EXPORTED_MODELS
 from tests.api.conftest import FIRST_VERSION, ApiProject, wait_for
 
-MODELS = {
-    "regressor_lin",
-    "regressor_gbr",
-    "regressor_rf",
-    "classifier_log",
-    "classifier_rf",
-}
+MODELS = set(EXPORTED_MODELS)
 ERROR_LEAKS = (
     "Traceback",
     'File "',
