@@ -20,11 +20,11 @@ from criptos.modeling.estimators import build_baseline, build_model
 from criptos.modeling.folds import Fold
 from criptos.modeling.labels import CLOSE, DIRECTION_TARGET, RETURN_TARGET
 from criptos.modeling.metrics import classification_metrics, regression_metrics
-from criptos.modeling.params import REGRESSION, ModelSpec
+from criptos.modeling.params import CLASSIFICATION, REGRESSION, ModelSpec
 
 logger = logging.getLogger(__name__)
 
-TARGETS = {"regression": RETURN_TARGET, "classification": DIRECTION_TARGET}
+TARGETS = {REGRESSION: RETURN_TARGET, CLASSIFICATION: DIRECTION_TARGET}
 
 
 def target_of(task: str) -> str:
@@ -38,7 +38,8 @@ def _forecast(
     """Point forecast (return or class) and, for classifiers, the probability of "up"."""
     point = np.asarray(model.predict(inputs))
     if task == REGRESSION:
-        return point.astype(np.float64), point.astype(np.float64)
+        forecast = point.astype(np.float64)
+        return forecast, forecast  # no probability: the return stands in, unused
     classes = list(model.classes_)
     probabilities = model.predict_proba(inputs)
     if True in classes:

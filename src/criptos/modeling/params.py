@@ -7,6 +7,7 @@ configuration fails the run before any model is fitted.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,14 +92,16 @@ class ModelSpec:
             self.estimator, f"{parameter}.estimator"
         )
         kwargs = dict(self.kwargs)
-        if (
-            "random_state" in estimator_class().get_params()
-            and "random_state" not in kwargs
-        ):
+        accepted = inspect.signature(estimator_class.__init__).parameters
+        if "random_state" in accepted and "random_state" not in kwargs:
             kwargs["random_state"] = random_seed
         try:
             estimator = estimator_class(**kwargs)
-        except TypeError as error:
+            # scikit-learn checks argument values only in fit; check them now when it can.
+            validate = getattr(estimator, "_validate_params", None)
+            if validate is not None:
+                validate()
+        except (TypeError, ValueError) as error:
             raise TrainingParamsError(f"{parameter}.kwargs: {error}") from None
         fits_task = (
             is_regressor(estimator)

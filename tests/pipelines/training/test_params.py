@@ -59,6 +59,10 @@ def test_an_estimator_is_swapped_through_parameters_alone():
         (lambda p: p.update(horizon=0), "training.horizon"),
         (lambda p: p.update(horizon="1"), "training.horizon"),
         (lambda p: p.update(n_splits=1), "training.n_splits"),
+        (
+            lambda p: p["models"]["regressor_rf"]["kwargs"].update(max_depth="deep"),
+            "training.models.regressor_rf.kwargs",
+        ),
         (lambda p: p.update(openmp_threads=0), "training.openmp_threads"),
         (lambda p: p.update(horizon=3, gap=2), "training.gap"),
         (lambda p: p.update(horizn=2), "horizn"),
