@@ -1,0 +1,32 @@
+"""The training pipeline's shape: explicit nodes, declared outputs, part of __default__."""
+
+from __future__ import annotations
+
+from criptos.modeling.params import MODEL_NAMES
+from criptos.pipeline_registry import register_pipelines
+from criptos.pipelines.training import create_pipeline
+
+
+def test_one_evaluation_and_one_final_fit_node_per_model():
+    names = {node.name for node in create_pipeline().nodes}
+    for model in MODEL_NAMES:
+        assert {f"evaluate_{model}", f"fit_{model}"} <= names
+    assert {
+        "prepare_training_table",
+        "split_walk_forward",
+        "report_training_metrics",
+    } <= names
+    assert len(names) == 4 + 2 * len(MODEL_NAMES)
+
+
+def test_inputs_and_outputs_are_the_catalog_contract():
+    pipeline = create_pipeline()
+    assert pipeline.inputs() == {"cripto_features_latest", "params:training"}
+    assert pipeline.outputs() == {*MODEL_NAMES, "training_metrics", "training_summary"}
+
+
+def test_training_runs_by_default_after_feature_engineering():
+    pipelines = register_pipelines()
+    default_nodes = {node.name for node in pipelines["__default__"].nodes}
+    assert {node.name for node in pipelines["training"].nodes} <= default_nodes
+    assert "cripto_features_latest" in pipelines["feature_engineering"].outputs()
