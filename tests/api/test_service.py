@@ -202,3 +202,15 @@ def test_without_paths_keeps_plain_values() -> None:
         "c": "",
         "d": ["v"],
     }
+
+
+def test_latest_moved_back_to_an_older_version_is_served(
+    source: MemorySource, make_bundle: BundleFactory
+) -> None:
+    service = ModelService(source, poll_interval=1)
+    source.bundles[SECOND_VERSION] = make_bundle(SECOND_VERSION)
+    source.latest = SECOND_VERSION
+    check(service)
+    source.latest = FIRST_VERSION  # an operator rolls latest back
+    assert check(service).outcome == "loaded"
+    assert service.state.version == FIRST_VERSION
