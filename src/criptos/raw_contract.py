@@ -40,7 +40,7 @@ class RawFileError(ValueError):
     """The raw file as a whole breaks the contract; nothing downstream may run."""
 
 
-def _header_columns(head: bytes, source: str) -> list[str]:
+def header_columns(head: bytes, source: str) -> list[str]:
     """Decode and split the header line, raising on the file-level problems."""
     if head.startswith(_UTF8_BOM):
         head = head[len(_UTF8_BOM) :]
@@ -86,7 +86,7 @@ def read_raw_candles(stream: BinaryIO, source: str = "raw file") -> pd.DataFrame
     accepted. Lines with the wrong number of fields come back as extra rows holding
     only ``MALFORMED_LINE_COLUMN``.
     """
-    columns = _header_columns(stream.read(_HEADER_PROBE_BYTES), source)
+    columns = header_columns(stream.read(_HEADER_PROBE_BYTES), source)
     stream.seek(0)
     malformed: list[str] = []
 

@@ -5,6 +5,7 @@ import os
 from criptos.config_loader import ProjectConfigLoader, run_param_default
 from criptos.hooks import S3PreflightHook
 from criptos.run_date import resolve_run_date
+from criptos.spark_session import SparkSessionHook
 
 # Another configuration folder can stand in for conf/ without touching the project:
 # notebooks, the API and tests honour it just like `kedro run --conf-source`.
@@ -17,8 +18,10 @@ CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     "custom_resolvers": {"run_date": resolve_run_date, "run_param": run_param_default},
+    # conf/<env>/spark.yml: Spark settings of the spark environment (SparkSessionHook).
+    "config_patterns": {"spark": ["spark*", "spark*/**"]},
 }
 
 # Clear messages and an untouched bucket when S3 is unreachable, refuses the
 # credentials, lacks the bucket or lacks an input such as raw/raw.csv.
-HOOKS = (S3PreflightHook(),)
+HOOKS = (S3PreflightHook(), SparkSessionHook())

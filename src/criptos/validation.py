@@ -119,20 +119,14 @@ def _key(asset_code: np.ndarray, dates: np.ndarray) -> np.ndarray:
     return asset_code.astype(np.int64) * (1 << 32) + (days & 0xFFFFFFFF)
 
 
-def _date_gaps(candles: pd.DataFrame, asset_code: np.ndarray) -> dict[str, dict[str, Any]]:
-    """Calendar gaps per asset in sorted clean candles (warnings, not errors)."""
-    days = candles["data"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    step = np.diff(days)
-    gap_rows = np.flatnonzero((asset_code[1:] == asset_code[:-1]) & (step > 1)) + 1
-    gap_rows_frame = pd.DataFrame(
-        {
-            "ativo": candles["ativo"].to_numpy()[gap_rows],
-            "data": candles["data"].to_numpy()[gap_rows],
-            "missing": step[gap_rows - 1] - 1,
-        }
-    )
+def summarise_gaps(gap_rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per asset: number of gaps, missing days and the largest gaps.
+
+    ``gap_rows`` holds one row per gap: ``ativo``, ``data`` (the day the series
+    resumes) and ``missing`` (calendar days missing before it).
+    """
     gaps: dict[str, dict[str, Any]] = {}
-    for asset, asset_gaps in gap_rows_frame.groupby("ativo", sort=True):
+    for asset, asset_gaps in gap_rows.groupby("ativo", sort=True):
         largest = asset_gaps.nlargest(_MAX_GAPS_LISTED_PER_ASSET, "missing")
         gaps[str(asset)] = {
             "gaps": len(asset_gaps),
@@ -146,6 +140,77 @@ def _date_gaps(candles: pd.DataFrame, asset_code: np.ndarray) -> dict[str, dict[
             ],
         }
     return gaps
+
+
+def _date_gaps(candles: pd.DataFrame, asset_code: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Calendar gaps per asset in sorted clean candles (warnings, not errors)."""
+    days = candles["data"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    step = np.diff(days)
+    gap_rows = np.flatnonzero((asset_code[1:] == asset_code[:-1]) & (step > 1)) + 1
+    return summarise_gaps(
+        pd.DataFrame(
+            {
+                "ativo": candles["ativo"].to_numpy()[gap_rows],
+                "data": candles["data"].to_numpy()[gap_rows],
+                "missing": step[gap_rows - 1] - 1,
+            }
+        )
+    )
+
+
+def check_quarantine_share(counts: dict[str, int], rows_read: int, max_quarantine_share: float) -> None:
+    """Raise ``QuarantineLimitExceeded`` when too large a share of rows was quarantined."""
+    quarantined = sum(counts.values())
+    share = quarantined / rows_read
+    if share > max_quarantine_share:
+        raise QuarantineLimitExceeded(
+            f"{quarantined} of {rows_read} raw rows ({share:.1%}) broke validation "
+            f"rules, above validation.max_quarantine_share={max_quarantine_share:.1%}; "
+            f"refusing to build features from a broken feed ({_summary(counts)})"
+        )
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{rule}={n}" for rule, n in counts.items() if n)
+
+
+def build_report(
+    *,
+    rows_read: int,
+    rows_valid: int,
+    counts: dict[str, int],
+    max_quarantine_share: float,
+    exact_duplicates: int,
+    assets: int,
+    date_range: tuple[Any, Any],
+    gaps: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The JSON validation report (both engines), logging its warnings."""
+    quarantined = sum(counts.values())
+    if quarantined:
+        logger.warning("Quarantined %d raw rows: %s", quarantined, _summary(counts))
+    if gaps:
+        logger.warning(
+            "Date gaps in %d asset(s): %s",
+            len(gaps),
+            ", ".join(f"{asset} ({g['missing_days']} days)" for asset, g in list(gaps.items())[:10]),
+        )
+    start, end = date_range
+    return {
+        "rows_read": rows_read,
+        "rows_valid": rows_valid,
+        "rows_quarantined": quarantined,
+        "quarantine_share": round(quarantined / rows_read, 6),
+        "max_quarantine_share": max_quarantine_share,
+        "exact_duplicates_removed": exact_duplicates,
+        "quarantined_by_rule": counts,
+        "assets": assets,
+        "date_range": {
+            "start": pd.Timestamp(start).strftime(DATE_FORMAT) if rows_valid else None,
+            "end": pd.Timestamp(end).strftime(DATE_FORMAT) if rows_valid else None,
+        },
+        "warnings": {"date_gaps": gaps},
+    }
 
 
 def _repeated(sorted_keys: np.ndarray) -> np.ndarray:
@@ -223,14 +288,7 @@ def validate_candles(
 
     quarantined = (reasons > 0) & ~duplicate
     counts = {rule: int((reasons == number).sum()) for number, rule in enumerate(RULES, 1)}
-    share = float(quarantined.sum()) / rows_read
-    summary = ", ".join(f"{rule}={n}" for rule, n in counts.items() if n)
-    if share > max_quarantine_share:
-        raise QuarantineLimitExceeded(
-            f"{int(quarantined.sum())} of {rows_read} raw rows ({share:.1%}) broke validation "
-            f"rules, above validation.max_quarantine_share={max_quarantine_share:.1%}; "
-            f"refusing to build features from a broken feed ({summary})"
-        )
+    check_quarantine_share(counts, rows_read, max_quarantine_share)
 
     quarantine = raw.loc[quarantined, [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]].assign(
         **{REASON_COLUMN: np.asarray(RULES, dtype=object)[reasons[quarantined] - 1]}
@@ -240,28 +298,14 @@ def validate_candles(
     candles = _clean_candles(typed, clean_order)
     asset_code = typed.asset_code[clean_order]
     del typed
-    gaps = _date_gaps(candles, asset_code)
-    if quarantined.any():
-        logger.warning("Quarantined %d raw rows: %s", int(quarantined.sum()), summary)
-    if gaps:
-        logger.warning(
-            "Date gaps in %d asset(s): %s",
-            len(gaps),
-            ", ".join(f"{asset} ({g['missing_days']} days)" for asset, g in list(gaps.items())[:10]),
-        )
-    report = {
-        "rows_read": rows_read,
-        "rows_valid": len(candles),
-        "rows_quarantined": int(quarantined.sum()),
-        "quarantine_share": round(share, 6),
-        "max_quarantine_share": max_quarantine_share,
-        "exact_duplicates_removed": exact_duplicates,
-        "quarantined_by_rule": counts,
-        "assets": len(np.unique(asset_code)),
-        "date_range": {
-            "start": candles["data"].min().strftime(DATE_FORMAT) if len(candles) else None,
-            "end": candles["data"].max().strftime(DATE_FORMAT) if len(candles) else None,
-        },
-        "warnings": {"date_gaps": gaps},
-    }
+    report = build_report(
+        rows_read=rows_read,
+        rows_valid=len(candles),
+        counts=counts,
+        max_quarantine_share=max_quarantine_share,
+        exact_duplicates=exact_duplicates,
+        assets=len(np.unique(asset_code)),
+        date_range=(candles["data"].min(), candles["data"].max()),
+        gaps=_date_gaps(candles, asset_code),
+    )
     return ValidationResult(candles=candles, quarantine=quarantine, report=report)

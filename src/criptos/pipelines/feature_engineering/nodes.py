@@ -23,8 +23,13 @@ def validate_raw_candles(
     """Check every raw row; return clean typed candles, quarantined rows and the report.
 
     Fails the run (writing nothing) for a file without data rows or when the share
-    of quarantined rows exceeds ``validation.max_quarantine_share``.
+    of quarantined rows exceeds ``validation.max_quarantine_share``. A Spark
+    DataFrame (``--env spark``) is validated by the same rules on Spark.
     """
+    if not isinstance(raw_candles, pd.DataFrame):
+        from criptos.pipelines.feature_engineering import spark_engine  # noqa: PLC0415
+
+        return spark_engine.validate_spark(raw_candles, float(validation["max_quarantine_share"]))
     result = validate_candles(
         raw_candles,
         max_quarantine_share=float(validation["max_quarantine_share"]),
@@ -81,6 +86,12 @@ def build_features(
     if mode not in MODES:
         raise ValueError(f"feature_engineering.mode must be one of {', '.join(MODES)}, got {mode!r}")
     params = FeatureParams.from_dict(settings)
+    if not isinstance(candles, pd.DataFrame):
+        from criptos.pipelines.feature_engineering import spark_engine  # noqa: PLC0415
+
+        if mode == "incremental":
+            logger.info("Spark recomputes every feature (incremental mode is the local engine's)")
+        return spark_engine.features_spark(candles, params)
     if mode == "incremental":
         previous = _incremental_state(previous_features, params)
         if previous is not None:

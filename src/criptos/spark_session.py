@@ -1,0 +1,43 @@
+"""The SparkSession of the ``spark`` environment, built from ``conf/<env>/spark.yml``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from kedro.config import MissingConfigException
+from kedro.framework.context import KedroContext
+from kedro.framework.hooks import hook_impl
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "criptos"
+
+
+class SparkSessionHook:
+    """Starts the SparkSession when the run's environment has Spark settings.
+
+    Environments without ``spark.yml`` (base, local, s3) never import PySpark. The
+    settings (``spark.master``, memory, shuffle partitions, ...) come from the YAML
+    file as they are, so a cluster or AWS Glue only needs another environment file.
+    """
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        try:
+            settings = dict(context.config_loader["spark"] or {})
+        except MissingConfigException:
+            return
+        if not settings:
+            return
+        # Python workers must run this interpreter (it has pyarrow, pandas, criptos).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        from pyspark import SparkConf  # noqa: PLC0415 - only the spark environment needs PySpark
+        from pyspark.sql import SparkSession  # noqa: PLC0415
+
+        conf = SparkConf().setAll([(str(key), str(value)) for key, value in settings.items()])
+        session = SparkSession.builder.appName(APP_NAME).config(conf=conf).getOrCreate()
+        session.sparkContext.setLogLevel("WARN")
+        logger.info("Spark session %s on %s", session.version, session.sparkContext.master)

@@ -1,0 +1,94 @@
+"""The spark environment computes exactly what the local engine computes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pyspark.sql import SparkSession
+
+from criptos.datasets.spark_candles import SparkParquetDataset, SparkRawCandlesDataset
+from criptos.pipelines.feature_engineering.nodes import build_features, validate_raw_candles
+from criptos.raw_contract import read_raw_candles
+from criptos.validation import RULES
+from tests.raw_files import GOOD_ROWS, write_raw
+
+pytestmark = pytest.mark.spark
+
+VALIDATION = {"max_quarantine_share": 1.0}
+FULL = {"mode": "full"}
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """One local Spark session for the module (starting the JVM dominates the cost)."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("criptos-tests")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _local(raw_csv: Path):
+    with raw_csv.open("rb") as stream:
+        raw = read_raw_candles(stream, source=str(raw_csv))
+    candles, quarantine, report = validate_raw_candles(raw, VALIDATION)
+    return build_features(candles, FULL).to_pandas(), quarantine, report
+
+
+def _spark(raw_csv: Path, output: Path):
+    raw = SparkRawCandlesDataset(str(raw_csv)).load()
+    candles, quarantine, report = validate_raw_candles(raw, VALIDATION)
+    SparkParquetDataset(str(output)).save(build_features(candles, FULL))
+    return pd.read_parquet(output), quarantine, report
+
+
+def _normalised(features: pd.DataFrame) -> pd.DataFrame:
+    out = features.sort_values(["ativo", "data"]).reset_index(drop=True)
+    out["data"] = out["data"].astype("datetime64[ns]")
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) in {"str", "string"}:
+            out[column] = out[column].astype("str")
+    return out
+
+
+def test_spark_features_equal_the_local_engine_on_real_data(spark, real_raw_csv: Path, tmp_path: Path):
+    local, _, local_report = _local(real_raw_csv)
+    spark_features, _, spark_report = _spark(real_raw_csv, tmp_path / "features.parquet")
+    assert list(spark_features.columns) == list(local.columns)
+    pd.testing.assert_frame_equal(
+        _normalised(spark_features), _normalised(local), check_exact=True, check_dtype=False
+    )
+    assert spark_report == local_report
+
+
+def test_spark_applies_the_same_validation_rules(spark, tmp_path: Path):
+    rows = [
+        *GOOD_ROWS,
+        GOOD_ROWS[0],  # exact duplicate: collapses
+        "ETH|2021-01-02|1609545600|11.5|10|11|10.6|80|840",  # conflicts with ETH 01-02
+        "btc|2021-01-04|1609718400|1|2|1.5|1.6|1|1",  # high below body
+        "XRP|2021-01-01|1",  # malformed line
+        "XRP|bad-date|1609459200|2|1|1.5|1.6|1|1",
+        "|2021-01-01|1609459200|2|1|1.5|1.6|1|1",
+    ]
+    raw_csv = write_raw(tmp_path / "raw.csv", rows, newline="\r\n")
+    local, local_quarantine, local_report = _local(raw_csv)
+    spark_features, spark_quarantine, spark_report = _spark(raw_csv, tmp_path / "features.parquet")
+    assert spark_report == local_report
+    assert sorted(spark_quarantine["motivo"]) == sorted(local_quarantine["motivo"])
+    assert set(local_report["quarantined_by_rule"]) == set(RULES)
+    pd.testing.assert_frame_equal(
+        _normalised(spark_features), _normalised(local), check_exact=True, check_dtype=False
+    )
