@@ -11,7 +11,10 @@ import pytest
 from pyspark.sql import SparkSession
 
 from criptos.datasets.spark_candles import SparkParquetDataset, SparkRawCandlesDataset
-from criptos.pipelines.feature_engineering.nodes import build_features, validate_raw_candles
+from criptos.pipelines.feature_engineering.nodes import (
+    build_features,
+    validate_raw_candles,
+)
 from criptos.raw_contract import read_raw_candles
 from criptos.validation import RULES
 from tests.raw_files import GOOD_ROWS, write_raw
