@@ -118,6 +118,15 @@ def evaluate_model(
         role: tuple(np.concatenate(parts) for parts in zip(*pairs, strict=True))
         for role, pairs in forecasts.items()
     }
+    forecast_column = {"model": "predicted", "baseline": "baseline"}
+    predictions = out_of_fold_rows[["ativo", "data", CLOSE]].assign(
+        fold=np.concatenate([np.full(len(fold.test_rows), fold.number) for fold in folds]),
+        realized=out_of_fold_rows[target_of(spec.task)].to_numpy(dtype=np.float64),
+        **{
+            forecast_column[role]: probability
+            for role, (_, probability) in out_of_fold.items()
+        },
+    )
     per_asset: dict[str, dict[str, Any]] = {}
     for asset in sorted(out_of_fold_rows["ativo"].unique()):
         mask = (out_of_fold_rows["ativo"] == asset).to_numpy()
@@ -134,6 +143,8 @@ def evaluate_model(
         "cv_folds": fold_scores["model"],
         "baseline_folds": fold_scores["baseline"],
         "per_asset": per_asset,
+        # Out-of-fold forecasts: the log return (regression) or P(up) (classification).
+        "out_of_fold": predictions.reset_index(drop=True),
     }
 
 

@@ -15,14 +15,27 @@ def test_one_evaluation_and_one_final_fit_node_per_model():
         "prepare_training_table",
         "split_walk_forward",
         "report_training_metrics",
+        "collect_out_of_fold_predictions",
+        "plot_scores_by_fold",
+        "plot_scores_by_asset",
+        "plot_predicted_vs_realized",
     } <= names
-    assert len(names) == 4 + 2 * len(MODEL_NAMES)
+    assert len(names) == 8 + 2 * len(MODEL_NAMES)
 
 
 def test_inputs_and_outputs_are_the_catalog_contract():
     pipeline = create_pipeline()
     assert pipeline.inputs() == {"cripto_features_latest", "params:training"}
-    assert pipeline.outputs() == {*MODEL_NAMES, "training_metrics", "training_summary"}
+    # training_metrics and training_predictions feed the plots, so they are not free
+    # outputs of the pipeline, but they are persisted (see the catalog test).
+    assert pipeline.outputs() == {
+        *MODEL_NAMES,
+        "training_summary",
+        "evaluation_by_fold_plot",
+        "evaluation_by_asset_plot",
+        "predicted_vs_realized_plot",
+    }
+    assert {"training_metrics", "training_predictions"} <= pipeline.all_outputs()
 
 
 def test_training_runs_by_default_after_feature_engineering():

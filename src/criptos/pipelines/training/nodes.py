@@ -96,6 +96,21 @@ def report_training_metrics(
     return report
 
 
+def collect_out_of_fold_predictions(*evaluations: dict[str, Any]) -> pd.DataFrame:
+    """Every model's out-of-fold forecasts with its baseline's and the realized value.
+
+    ``predicted`` and ``baseline`` hold a log return for regressors and P(up) for
+    classifiers; ``realized`` holds the matching label.
+    """
+    frames = [
+        evaluation["out_of_fold"].assign(model=evaluation["name"], task=evaluation["task"])
+        for evaluation in evaluations
+    ]
+    predictions = pd.concat(frames, ignore_index=True)
+    leading = ["model", "task", "ativo", "data", "fold"]
+    return predictions[[*leading, *(c for c in predictions.columns if c not in leading)]]
+
+
 def summarize_training(table: pd.DataFrame, training: dict[str, Any]) -> dict[str, Any]:
     """Horizon, feature columns, training data and per-model facts for the export."""
     params = TrainingParams.from_dict(training)

@@ -8,7 +8,13 @@ from functools import partial, update_wrapper
 from kedro.pipeline import Node, Pipeline
 
 from criptos.modeling.params import MODEL_NAMES
+from criptos.modeling.plots import (
+    plot_predicted_vs_realized,
+    plot_scores_by_asset,
+    plot_scores_by_fold,
+)
 from criptos.pipelines.training.nodes import (
+    collect_out_of_fold_predictions,
     evaluate_training_model,
     fit_training_model,
     prepare_training_table,
@@ -65,6 +71,30 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="training_metrics",
                 name="report_training_metrics",
+            ),
+            Node(
+                func=collect_out_of_fold_predictions,
+                inputs=[f"{name}_evaluation" for name in MODEL_NAMES],
+                outputs="training_predictions",
+                name="collect_out_of_fold_predictions",
+            ),
+            Node(
+                func=plot_scores_by_fold,
+                inputs="training_metrics",
+                outputs="evaluation_by_fold_plot",
+                name="plot_scores_by_fold",
+            ),
+            Node(
+                func=plot_scores_by_asset,
+                inputs="training_metrics",
+                outputs="evaluation_by_asset_plot",
+                name="plot_scores_by_asset",
+            ),
+            Node(
+                func=plot_predicted_vs_realized,
+                inputs="training_predictions",
+                outputs="predicted_vs_realized_plot",
+                name="plot_predicted_vs_realized",
             ),
             Node(
                 func=summarize_training,
