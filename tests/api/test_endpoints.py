@@ -233,7 +233,7 @@ def test_admin_reload_needs_the_token(running_client: TestClient) -> None:
     )
     assert good.status_code == 200
     assert good.json() == {
-        "outcome": "unchanged",
+        "outcome": "loaded",
         "model_version": FIRST_VERSION,
         "error": None,
     }

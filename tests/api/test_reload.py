@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -199,3 +200,17 @@ def test_registry_files_are_never_written_by_the_service(
         for path in Path(published_project.registry).rglob("*")
     }
     assert before == after
+
+
+def test_admin_reload_picks_up_newer_features_of_the_same_version(
+    client: TestClient, published_project: ApiProject, real_features: pd.DataFrame
+) -> None:
+    last_btc_day = real_features.loc[real_features["ativo"] == "BTC", "data"].max()
+    older = real_features[
+        ~((real_features["ativo"] == "BTC") & (real_features["data"] == last_btc_day))
+    ]
+    older.to_parquet(published_project.features_file, index=False)
+    assert client.post("/admin/reload", headers=ADMIN).json()["outcome"] == "loaded"
+    body = client.get("/predict", params={"ativo": "BTC"}).json()
+    assert body["model_version"] == FIRST_VERSION
+    assert body["as_of"] < last_btc_day.date().isoformat()

@@ -5,7 +5,9 @@ use, the version is loaded and validated in a worker thread and, only if everyth
 passed, the new ``ServingState`` replaces the old one by a single reference
 assignment on the event loop. Requests read ``service.state`` once, so each of them
 sees one whole version, old or new. A refused version is remembered so that polling
-does not reload it every interval; ``check(force=True)`` (the admin endpoint) retries.
+does not reload it every interval. ``check(force=True)`` (the admin endpoint) loads
+whatever latest names, even a refused version or the one in use: that also picks up
+newer features published without a new model version.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ class ModelService:
         version = manifest.get("version")
         if not isinstance(version, str) or not version:
             return self._refuse(None, "manifest", "the latest manifest has no version")
-        if current is not None and version == current.version:
+        if current is not None and version == current.version and not force:
             return CheckResult(outcome="unchanged", version=version)
         if version == self._refused_version and not force:
             return CheckResult(

@@ -15,10 +15,14 @@ router = APIRouter(tags=["admin"], dependencies=[Depends(require_admin)])
     "/admin/reload",
     response_model=ReloadResponse,
     responses=error_responses({401: "No bearer token", 403: "Wrong token"}),
-    summary="Check for a new version now",
+    summary="Reload the latest version and features now",
 )
 async def reload_now(service: ServiceDep) -> ReloadResponse:
-    """Run one reload check at once; a previously refused version is tried again."""
+    """Load what ``latest`` names now, with the latest features, and swap it in.
+
+    Unlike the periodic check, this also reloads the version in use (to pick up
+    newer features) and retries a previously refused version.
+    """
     result = await service.check(force=True)
     state = service.state
     return ReloadResponse(
