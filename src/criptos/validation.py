@@ -294,7 +294,8 @@ def validate_candles(
         **{REASON_COLUMN: np.asarray(RULES, dtype=object)[reasons[quarantined] - 1]}
     )
     if consume:
-        raw.drop(columns=list(raw.columns), inplace=True)
+        for column in list(raw.columns):
+            del raw[column]
     candles = _clean_candles(typed, clean_order)
     asset_code = typed.asset_code[clean_order]
     del typed

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import fsspec
-import pyarrow as pa
 import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
 from kedro.io.core import get_protocol_and_path
@@ -29,13 +28,16 @@ class PreviousFeatures:
     path: str
     filesystem: Any
 
-    def read(self) -> pa.Table | None:
-        """The whole previous table, or None when there is no previous file."""
+    def open(self) -> pq.ParquetFile | None:
+        """The previous file, to read by columns or stream by batches; None if absent.
+
+        The open handle keeps reading the same bytes even after the file name is
+        replaced by a new latest.
+        """
         if not self.filesystem.exists(self.path):
             logger.info("No previous feature table at %s", self.path)
             return None
-        with self.filesystem.open(self.path, mode="rb") as stream:
-            return pq.read_table(stream)
+        return pq.ParquetFile(self.filesystem.open(self.path, mode="rb"))
 
     def metadata(self) -> dict[str, Any]:
         """Key/value metadata of the previous file (empty when there is none)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -33,15 +34,47 @@ logger = logging.getLogger(__name__)
 _VALUE_COLUMNS = [column for column in INPUT_COLUMNS if column not in KEY_COLUMNS]
 
 
+class PreviousTable(Protocol):
+    """The previous feature table, read by columns or streamed in batches."""
+
+    @property
+    def schema_arrow(self) -> pa.Schema: ...
+
+    def read(self, columns: list[str]) -> pa.Table: ...
+
+    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]: ...
+
+
+@dataclass(frozen=True)
+class InMemoryTable:
+    """A ``PreviousTable`` over an Arrow table already in memory (small data, tests)."""
+
+    table: pa.Table
+
+    @property
+    def schema_arrow(self) -> pa.Schema:
+        return self.table.schema
+
+    def read(self, columns: list[str]) -> pa.Table:
+        return self.table.select(columns)
+
+    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]:
+        yield from self.table.to_batches(max_chunksize=batch_size)
+
+
+_STATE_COLUMNS = [*INPUT_COLUMNS, "max_acum"]
+
+
 @dataclass(frozen=True)
 class _PreviousAssets:
-    """Row ranges and carried-over values of each asset of the previous table."""
+    """Row ranges, raw candles and carried-over values of the previous table's assets."""
 
     names: np.ndarray  # sorted asset names
     start: np.ndarray
     stop: np.ndarray
     last_date: pd.Series  # by asset name
     history: AssetHistory
+    state: pa.Table  # the previous table's input columns and max_acum
 
     def rows_of(self, assets: np.ndarray) -> np.ndarray:
         """Row indices of ``assets`` (a sorted subset of ``names``) in the previous table."""
@@ -50,15 +83,30 @@ class _PreviousAssets:
             [np.arange(self.start[i], self.stop[i]) for i in where] or [np.array([], dtype=np.int64)]
         )
 
+    def candles(self, rows: np.ndarray) -> pd.DataFrame:
+        """Raw candles of the previous table at ``rows``."""
+        frame = self.state.select(list(INPUT_COLUMNS)).take(pa.array(rows, pa.int64())).to_pandas()
+        frame["data"] = frame["data"].astype("datetime64[ns]")
+        return frame
 
-def _previous_assets(previous: pa.Table) -> _PreviousAssets:
-    names = previous.column("ativo").to_numpy()
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else np.array([], int)
-    stops = np.r_[starts[1:], len(names)].astype(np.int64)
-    unique = names[starts] if len(names) else np.array([], dtype=object)
-    close = previous.column("fechamento").to_numpy()
-    running_max = previous.column("max_acum").to_numpy()
-    dates = previous.column("data").to_numpy()
+
+def _previous_assets(previous: PreviousTable) -> _PreviousAssets:
+    """Read the state columns of the previous table (it must be in (ativo, data) order)."""
+    state = previous.read(_STATE_COLUMNS)
+    encoded = pc.dictionary_encode(state.column("ativo")).combine_chunks()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], int)
+    stops = np.r_[starts[1:], len(codes)].astype(np.int64)
+    dates = state.column("data").to_numpy().astype("datetime64[ns]")
+    same_asset = codes[1:] == codes[:-1]
+    if len(starts) != len(names) or not (
+        (names[1:] > names[:-1]).all() and (dates[1:][same_asset] > dates[:-1][same_asset]).all()
+    ):
+        raise ValueError("the previous feature table is not in (ativo, data) order")
+    unique = names[codes[starts]] if len(codes) else names
+    close = state.column("fechamento").to_numpy()
+    running_max = state.column("max_acum").to_numpy()
     return _PreviousAssets(
         names=unique,
         start=starts,
@@ -68,12 +116,8 @@ def _previous_assets(previous: pa.Table) -> _PreviousAssets:
             first_close=pd.Series(close[starts], index=unique, dtype="float64"),
             max_close=pd.Series(running_max[stops - 1], index=unique, dtype="float64"),
         ),
+        state=state,
     )
-
-
-def _is_sorted_table(previous: pa.Table) -> bool:
-    keys = previous.select(list(KEY_COLUMNS))
-    return keys.equals(keys.sort_by([(name, "ascending") for name in KEY_COLUMNS]))
 
 
 @dataclass
@@ -81,7 +125,7 @@ class IncrementalFeatureTable:
     """The previous feature table continued with new clean candles (see module docstring)."""
 
     candles: pd.DataFrame
-    previous: pa.Table
+    previous: PreviousTable
     params: FeatureParams
     rows_per_batch: int = ROWS_PER_BATCH
     workers: int = WORKERS
@@ -90,20 +134,15 @@ class IncrementalFeatureTable:
 
     def __post_init__(self) -> None:
         self.candles = sort_candles(self.candles)
-        if not _is_sorted_table(self.previous):
-            self.previous = self.previous.sort_by([(name, "ascending") for name in KEY_COLUMNS])
-
-    def _previous_candles(self, rows: np.ndarray) -> pd.DataFrame:
-        frame = self.previous.select(list(INPUT_COLUMNS)).take(pa.array(rows)).to_pandas()
-        frame["data"] = frame["data"].astype("datetime64[ns]")
-        return frame
+        if isinstance(self.previous, pa.Table):
+            self.previous = InMemoryTable(self.previous)
 
     def _overlap_changes(self, overlap: pd.DataFrame, assets: _PreviousAssets) -> np.ndarray:
         """Assets whose past days changed: a different value, or a day that was not there."""
         if overlap.empty:
             return np.array([], dtype=object)
         touched = np.unique(overlap["ativo"].to_numpy())
-        old = self._previous_candles(assets.rows_of(touched))
+        old = assets.candles(assets.rows_of(touched))
         merged = overlap.merge(old, on=list(KEY_COLUMNS), how="left", suffixes=("", "_old"), indicator=True)
         changed = merged["_merge"].ne("both").to_numpy(dtype=bool, copy=True)
         for column in _VALUE_COLUMNS:
@@ -132,9 +171,9 @@ class IncrementalFeatureTable:
         )
         parts = [fresh.assign(_lookback=False)]
         if len(tail_rows):
-            parts.append(self._previous_candles(tail_rows).assign(_lookback=True))
+            parts.append(assets.candles(tail_rows).assign(_lookback=True))
         if len(corrected):
-            old = self._previous_candles(assets.rows_of(np.sort(corrected)))
+            old = assets.candles(assets.rows_of(np.sort(corrected)))
             kept = old.merge(new.loc[is_corrected, list(KEY_COLUMNS)], how="left", indicator=True)
             parts.append(old.loc[kept["_merge"].eq("left_only").to_numpy()].assign(_lookback=False))
         work = pd.concat(parts, ignore_index=True)
@@ -152,36 +191,77 @@ class IncrementalFeatureTable:
         )
         return sort_candles(work), history
 
-    def computed(self) -> pa.Table:
+    def _computed(self, assets: _PreviousAssets) -> pa.Table:
         """Feature rows of the new, corrected and continued candles (look-back rows dropped)."""
-        assets = _previous_assets(self.previous)
         work, history = self._work(assets)
         lookback = work.pop("_lookback").to_numpy()
         table = FeatureTable(work, self.params, history, self.rows_per_batch, self.workers)
         computed = pa.concat_tables(list(table.iter_tables()))
-        return computed.filter(pa.array(~lookback))
+        return computed.filter(pa.array(~lookback)).cast(self.previous.schema_arrow)
 
     def iter_tables(self) -> Iterator[pa.Table]:
-        """Previous rows (minus recomputed assets) and computed rows, in (ativo, data) order."""
-        computed = self.computed()
-        if computed.schema != self.previous.schema:
-            computed = computed.cast(self.previous.schema)
+        """Previous rows (minus recomputed assets) merged with computed rows, in (ativo, data) order.
+
+        The previous table is streamed batch by batch; computed rows of an asset are
+        emitted once all its previous rows have been.
+        """
+        assets = _previous_assets(self.previous)
+        computed = self._computed(assets)
         dropped = pa.array(self.recomputed_assets, pa.large_string())
-        computed_assets = computed.column("ativo").to_numpy()
-        previous_assets = self.previous.column("ativo").to_numpy()
-        previous_rows = len(previous_assets)
-        start = computed_start = 0
-        while start < previous_rows or computed_start < len(computed_assets):
-            stop = min(start + self.rows_per_batch, previous_rows)
-            if stop < previous_rows:  # extend to the end of the asset at the cut
-                stop = int(np.searchsorted(previous_assets, previous_assets[stop - 1], side="right"))
-                bound = previous_assets[stop - 1]
-                computed_stop = int(np.searchsorted(computed_assets, bound, side="right"))
+        computed_names = computed.column("ativo").to_numpy(zero_copy_only=False)
+        computed_keys = _sort_keys(assets, _part_ranks(assets, computed_names), computed)
+        computed_start, row = 0, 0
+        for batch in self.previous.iter_batches(self.rows_per_batch):
+            chunk = pa.Table.from_batches([batch])
+            rows = np.arange(row, row + chunk.num_rows)
+            row += chunk.num_rows
+            complete = int(np.searchsorted(assets.stop, row, side="right"))
+            if complete < len(assets.names):
+                bound = int(np.searchsorted(computed_names, assets.names[complete], side="left"))
             else:
-                computed_stop = len(computed_assets)
-            chunk = self.previous.slice(start, stop - start)
+                bound = len(computed_names)
             if len(dropped):
-                chunk = chunk.filter(pc.invert(pc.is_in(chunk.column("ativo"), dropped)))
-            batch = pa.concat_tables([chunk, computed.slice(computed_start, computed_stop - computed_start)])
-            yield batch.sort_by([(name, "ascending") for name in KEY_COLUMNS])
-            start, computed_start = stop, computed_stop
+                keep = pc.invert(pc.is_in(chunk.column("ativo"), dropped))
+                rows = rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+                chunk = chunk.filter(keep)
+            ranks = 2 * (np.searchsorted(assets.start, rows, side="right") - 1) + 1
+            yield _interleave(
+                chunk,
+                _sort_keys(assets, ranks, chunk),
+                computed.slice(computed_start, bound - computed_start),
+                computed_keys[computed_start:bound],
+            )
+            computed_start = bound
+        if computed_start < len(computed_names):
+            yield computed.slice(computed_start)
+
+
+def _part_ranks(assets: _PreviousAssets, names: np.ndarray) -> np.ndarray:
+    """Sort rank of asset names: 2i+1 for the previous table's asset i, 2i for a new
+    name that sorts just before it."""
+    where = np.searchsorted(assets.names, names, side="left")
+    known = where < len(assets.names)
+    known[known] = assets.names[where[known]] == names[known]
+    return 2 * where + known.astype(np.int64)
+
+
+def _sort_keys(assets: _PreviousAssets, ranks: np.ndarray, table: pa.Table) -> np.ndarray:
+    """One int64 per row ordering (ativo, data) across previous and computed rows."""
+    days = table.column("data").to_numpy().astype("datetime64[D]").astype(np.int64)
+    return ranks.astype(np.int64) * (1 << 32) + days
+
+
+def _interleave(chunk: pa.Table, chunk_keys: np.ndarray, part: pa.Table, part_keys: np.ndarray) -> pa.Table:
+    """Merge two sorted tables by their keys without copying (zero-copy slices)."""
+    if part.num_rows == 0:
+        return chunk
+    at = np.searchsorted(chunk_keys, part_keys, side="right")
+    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+    ends = np.r_[starts[1:], len(at)]
+    pieces, taken = [], 0
+    for first, last in zip(starts, ends, strict=True):
+        position = int(at[first])
+        pieces += [chunk.slice(taken, position - taken), part.slice(first, last - first)]
+        taken = position
+    pieces.append(chunk.slice(taken))
+    return pa.concat_tables(pieces)

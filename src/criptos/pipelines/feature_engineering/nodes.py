@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
+import pyarrow.parquet as pq
 
 from criptos.datasets.previous_features import PreviousFeatures
 from criptos.features import FeatureParams
@@ -50,7 +50,7 @@ MODES = ("incremental", "full")
 
 def _incremental_state(
     previous_features: PreviousFeatures | None, params: FeatureParams
-) -> pa.Table | None:
+) -> pq.ParquetFile | None:
     """The previous table if an incremental run can continue it, else None (and why)."""
     if previous_features is None:
         return None
@@ -66,7 +66,7 @@ def _incremental_state(
             feature_metadata(params),
         )
         return None
-    return previous_features.read()
+    return previous_features.open()
 
 
 def build_features(
@@ -98,7 +98,7 @@ def build_features(
             logger.info(
                 "Incremental features: %d new candles continue %d previous rows",
                 len(candles),
-                previous.num_rows,
+                previous.metadata.num_rows,
             )
             return IncrementalFeatureTable(candles, previous, params)
     logger.info("Full feature recompute for %d candles", len(candles))
