@@ -34,12 +34,16 @@ def _sorted(path: Path, columns: list[str]) -> pd.DataFrame:
     return frame.sort_values(["ativo", "data"], kind="stable").reset_index(drop=True)
 
 
-def _numbers_agree(assets: pd.Series, mine: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, int]:
+def _numbers_agree(
+    assets: pd.Series, mine: np.ndarray, theirs: np.ndarray
+) -> tuple[np.ndarray, int]:
     """Rows that agree, and how many of them needed the asset-scale tolerance."""
     strict = np.isclose(mine, theirs, rtol=RELATIVE_TOLERANCE, atol=0.0, equal_nan=True)
     if strict.all():
         return strict, 0
-    scale = pd.Series(np.abs(theirs)).groupby(assets.to_numpy()).transform("max").to_numpy()
+    scale = (
+        pd.Series(np.abs(theirs)).groupby(assets.to_numpy()).transform("max").to_numpy()
+    )
     loose = np.abs(mine - theirs) <= ASSET_SCALE_TOLERANCE * scale
     same = strict | loose
     return same, int((same & ~strict).sum())
@@ -62,8 +66,12 @@ def compare_seed_features(project: Path, reference: Path) -> SeedComparison:
     """
     mine = _sorted(project, list(SEED_FEATURES))
     theirs = _sorted(reference, list(SEED_FEATURES))
-    if len(mine) != len(theirs) or not mine[["ativo", "data"]].equals(theirs[["ativo", "data"]]):
-        return SeedComparison({"(rows: ativo, data)": abs(len(mine) - len(theirs)) or 1}, {})
+    if len(mine) != len(theirs) or not mine[["ativo", "data"]].equals(
+        theirs[["ativo", "data"]]
+    ):
+        return SeedComparison(
+            {"(rows: ativo, data)": abs(len(mine) - len(theirs)) or 1}, {}
+        )
     mismatches: dict[str, int] = {}
     asset_scale: dict[str, int] = {}
     for column in SEED_FEATURES:

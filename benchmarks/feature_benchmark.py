@@ -71,10 +71,14 @@ def _parse_time_v(stderr: str) -> tuple[float, float]:
     return seconds, int(peak.group(1)) / 1024
 
 
-def measure(name: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
+def measure(
+    name: str, command: list[str], env: dict[str, str] | None = None
+) -> Measurement:
     """Run ``command`` under ``/usr/bin/time -v``; fail loudly if it fails."""
     if not TIME.exists():
-        raise SystemExit("/usr/bin/time is missing: install Debian's package with `apt-get install time`")
+        raise SystemExit(
+            "/usr/bin/time is missing: install Debian's package with `apt-get install time`"
+        )
     logger.info("Running %s: %s", name, " ".join(command))
     result = subprocess.run(
         [str(TIME), "-v", *command],
@@ -85,7 +89,9 @@ def measure(name: str, command: list[str], env: dict[str, str] | None = None) ->
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+        raise RuntimeError(
+            f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+        )
     seconds, peak_mb = _parse_time_v(result.stderr)
     logger.info("%s: %.1f s, %.0f MB peak", name, seconds, peak_mb)
     return Measurement(name, seconds, peak_mb)
@@ -131,23 +137,48 @@ def run(assets: int, days: int, write_docs: bool) -> None:
     raw = WORK / f"raw_{assets}x{days}.csv"
     if not raw.exists():
         write_synthetic_raw(REAL_RAW_CSV, raw, assets, days)
-    history, last_day = WORK / f"history_{assets}x{days}.csv", WORK / f"last_day_{assets}x{days}.csv"
+    history, last_day = (
+        WORK / f"history_{assets}x{days}.csv",
+        WORK / f"last_day_{assets}x{days}.csv",
+    )
     _split_last_day(raw, history, last_day)
     load = os.getloadavg()
 
-    floor = measure("I/O floor", [sys.executable, "-m", "benchmarks.io_floor", str(raw), str(WORK / "io_floor.parquet")])
+    floor = measure(
+        "I/O floor",
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.io_floor",
+            str(raw),
+            str(WORK / "io_floor.parquet"),
+        ],
+    )
     naive_out = WORK / "naive_reference.parquet"
-    naive = measure("naive reference", [sys.executable, "-m", "benchmarks.naive_reference", str(raw), str(naive_out)])
+    naive = measure(
+        "naive reference",
+        [sys.executable, "-m", "benchmarks.naive_reference", str(raw), str(naive_out)],
+    )
     full_project = _project("project_full", raw)
-    project = measure("project (full)", _kedro_command(full_project, "feature_engineering.mode=full"))
+    project = measure(
+        "project (full)", _kedro_command(full_project, "feature_engineering.mode=full")
+    )
     full_latest = full_project.path("features") / "cripto_features_latest.parquet"
     comparison = compare_seed_features(full_latest, naive_out)
 
     daily = _project("project_daily", history)
-    measure("project (full, history)", _kedro_command(daily, "feature_engineering.mode=full"))
+    measure(
+        "project (full, history)",
+        _kedro_command(daily, "feature_engineering.mode=full"),
+    )
     daily.use_raw_file(last_day)
-    incremental = measure("project (incremental, one day)", _kedro_command(daily, "feature_engineering.mode=incremental"))
-    identical = frames_identical(daily.path("features") / "cripto_features_latest.parquet", full_latest)
+    incremental = measure(
+        "project (incremental, one day)",
+        _kedro_command(daily, "feature_engineering.mode=incremental"),
+    )
+    identical = frames_identical(
+        daily.path("features") / "cripto_features_latest.parquet", full_latest
+    )
     logger.info(
         "incremental == full: %s; seed features vs reference: %s",
         identical,
@@ -171,8 +202,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=3000)
     parser.add_argument("--days", type=int, default=2400)
-    parser.add_argument("--quick", action="store_true", help="300 assets: a quick iteration")
-    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument(
+        "--quick", action="store_true", help="300 assets: a quick iteration"
+    )
+    parser.add_argument(
+        "--no-docs", action="store_true", help="do not touch docs/benchmarks.md"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     assets = 300 if args.quick else args.assets

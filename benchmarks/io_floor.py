@@ -1,6 +1,6 @@
 """The I/O floor: Arrow's CSV reader and a snappy Parquet write of the raw rows, nothing else.
 
-    python -m benchmarks.io_floor RAW_CSV OUTPUT_PARQUET
+python -m benchmarks.io_floor RAW_CSV OUTPUT_PARQUET
 """
 
 from __future__ import annotations

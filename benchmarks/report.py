@@ -71,7 +71,9 @@ def write_section(document: Path, **values: Any) -> None:
     """Replace (or append) the feature engineering section of ``document``."""
     text = document.read_text() if document.exists() else "# Benchmarks\n\n"
     section = _section(values)
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    pattern = re.compile(
+        rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL
+    )
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1)
     else:

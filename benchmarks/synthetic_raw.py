@@ -51,8 +51,12 @@ def _templates(real_csv: Path) -> list[_Template]:
                 name=str(name),
                 log_returns=np.diff(np.log(close)),
                 open_over_close=(opened / close)[1:],
-                high_over_top=np.maximum(asset["maximo"].to_numpy(float) / top, 1.0)[1:],
-                low_over_bottom=np.minimum(asset["minimo"].to_numpy(float) / bottom, 1.0)[1:],
+                high_over_top=np.maximum(asset["maximo"].to_numpy(float) / top, 1.0)[
+                    1:
+                ],
+                low_over_bottom=np.minimum(
+                    asset["minimo"].to_numpy(float) / bottom, 1.0
+                )[1:],
                 value_traded=asset["volumeto"].to_numpy(float)[1:],
                 last_close=float(close[-1]),
             )
@@ -61,10 +65,16 @@ def _templates(real_csv: Path) -> list[_Template]:
 
 
 def _asset_block(
-    templates: list[_Template], first: int, count: int, days: int, rng: np.random.Generator
+    templates: list[_Template],
+    first: int,
+    count: int,
+    days: int,
+    rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """Columns (asset-major) of ``count`` synthetic assets numbered from ``first``."""
-    columns: dict[str, list[np.ndarray]] = {name: [] for name in ("ativo", *RAW_COLUMNS[3:])}
+    columns: dict[str, list[np.ndarray]] = {
+        name: [] for name in ("ativo", *RAW_COLUMNS[3:])
+    }
     for number in range(first, first + count):
         template = templates[number % len(templates)]
         index = (rng.integers(len(template.log_returns)) + np.arange(days)) % len(
@@ -72,17 +82,29 @@ def _asset_block(
         )
         returns = template.log_returns[index] + rng.normal(0.0, 0.002, days)
         close = template.last_close * rng.uniform(0.5, 2.0) * np.exp(np.cumsum(returns))
-        opened = close * template.open_over_close[index] * np.exp(rng.normal(0.0, 0.001, days))
-        high = np.maximum(opened, close) * template.high_over_top[index] * (
-            1.0 + rng.exponential(0.001, days)
+        opened = (
+            close
+            * template.open_over_close[index]
+            * np.exp(rng.normal(0.0, 0.001, days))
         )
-        low = np.minimum(opened, close) * template.low_over_bottom[index] / (
-            1.0 + rng.exponential(0.001, days)
+        high = (
+            np.maximum(opened, close)
+            * template.high_over_top[index]
+            * (1.0 + rng.exponential(0.001, days))
         )
-        value = template.value_traded[index] * rng.uniform(0.1, 10.0) * np.exp(
-            rng.normal(0.0, 0.05, days)
+        low = (
+            np.minimum(opened, close)
+            * template.low_over_bottom[index]
+            / (1.0 + rng.exponential(0.001, days))
         )
-        columns["ativo"].append(np.full(days, f"{template.name}{number:05d}", dtype=object))
+        value = (
+            template.value_traded[index]
+            * rng.uniform(0.1, 10.0)
+            * np.exp(rng.normal(0.0, 0.05, days))
+        )
+        columns["ativo"].append(
+            np.full(days, f"{template.name}{number:05d}", dtype=object)
+        )
         columns["maximo"].append(high)
         columns["minimo"].append(low)
         columns["abertura"].append(opened)
@@ -104,7 +126,9 @@ def write_synthetic_raw(
     templates = _templates(real_csv)
     dates = END_DATE - np.arange(days)[::-1]
     blocks = [
-        _asset_block(templates, first, min(_ASSETS_PER_BLOCK, assets - first), days, rng)
+        _asset_block(
+            templates, first, min(_ASSETS_PER_BLOCK, assets - first), days, rng
+        )
         for first in range(0, assets, _ASSETS_PER_BLOCK)
     ]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +137,10 @@ def write_synthetic_raw(
         delimiter=DELIMITER, quoting_style="none", include_header=False
     )
     schema = pa.schema(
-        [(name, pa.string() if name in ("ativo", "data") else pa.float64()) for name in RAW_COLUMNS]
+        [
+            (name, pa.string() if name in ("ativo", "data") else pa.float64())
+            for name in RAW_COLUMNS
+        ]
     ).set(2, pa.field("timestamp", pa.int64()))
     with (
         temporary.open("wb") as sink,
@@ -128,7 +155,9 @@ def write_synthetic_raw(
                 size = len(block["ativo"]) // days
                 rows = np.arange(size) * days + day_index
                 parts.append({name: values[rows] for name, values in block.items()})
-            day_columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+            day_columns = {
+                name: np.concatenate([p[name] for p in parts]) for name in parts[0]
+            }
             count = len(day_columns["ativo"])
             table = pa.table(
                 {
@@ -141,5 +170,11 @@ def write_synthetic_raw(
             )
             writer.write_table(table)
     temporary.replace(target)
-    logger.info("Wrote %d synthetic candles (%d assets x %d days) to %s", assets * days, assets, days, target)
+    logger.info(
+        "Wrote %d synthetic candles (%d assets x %d days) to %s",
+        assets * days,
+        assets,
+        days,
+        target,
+    )
     return assets * days

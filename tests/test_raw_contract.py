@@ -22,7 +22,9 @@ def _read(content: bytes):
 
 
 def test_reads_text_columns_in_contract_order(tmp_path: Path):
-    frame = RawCandlesDataset(filepath=str(write_raw(tmp_path / "raw.csv", GOOD_ROWS))).load()
+    frame = RawCandlesDataset(
+        filepath=str(write_raw(tmp_path / "raw.csv", GOOD_ROWS))
+    ).load()
     assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
     assert len(frame) == len(GOOD_ROWS)
     assert frame.loc[0, "fechamento"] == "105"
@@ -43,7 +45,9 @@ def test_missing_column_is_named():
 
 
 def test_comma_separated_file_is_a_delimiter_error():
-    content = "\n".join([HEADER.replace("|", ","), GOOD_ROWS[0].replace("|", ",")]).encode()
+    content = "\n".join(
+        [HEADER.replace("|", ","), GOOD_ROWS[0].replace("|", ",")]
+    ).encode()
     with pytest.raises(RawFileError, match="delimiter.*','"):
         _read(content)
 
@@ -66,16 +70,22 @@ def test_undecodable_header_is_named():
 
 
 def test_bom_and_crlf_are_accepted(tmp_path: Path):
-    plain = RawCandlesDataset(filepath=str(write_raw(tmp_path / "a.csv", GOOD_ROWS))).load()
+    plain = RawCandlesDataset(
+        filepath=str(write_raw(tmp_path / "a.csv", GOOD_ROWS))
+    ).load()
     path = tmp_path / "b.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join([HEADER, *GOOD_ROWS]) + "\r\n").encode())
+    path.write_bytes(
+        b"\xef\xbb\xbf" + ("\r\n".join([HEADER, *GOOD_ROWS]) + "\r\n").encode()
+    )
     windows_style = RawCandlesDataset(filepath=str(path)).load()
     assert windows_style.equals(plain)
 
 
 def test_extra_columns_are_ignored_and_order_is_free():
     header = "fechamento|extra|ativo|data|timestamp|maximo|minimo|abertura|volumefrom|volumeto"
-    content = f"{header}\n105|zzz|BTC|2021-01-01|1609459200|110|95|100|10|1050\n".encode()
+    content = (
+        f"{header}\n105|zzz|BTC|2021-01-01|1609459200|110|95|100|10|1050\n".encode()
+    )
     frame = _read(content)
     assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
     assert frame.loc[0, "fechamento"] == "105"

@@ -73,7 +73,9 @@ def test_conflicting_rows_for_one_asset_and_date_are_all_quarantined():
 def test_zero_volume_is_valid():
     result = _validate(*GOOD_ROWS)
     candles = result.candles
-    zero = candles[(candles["ativo"] == "BTC") & (candles["data"] == pd.Timestamp("2021-01-03"))]
+    zero = candles[
+        (candles["ativo"] == "BTC") & (candles["data"] == pd.Timestamp("2021-01-03"))
+    ]
     assert zero["volumeto"].tolist() == [0.0]
     assert zero["volumefrom"].tolist() == [0.0]
 
@@ -89,7 +91,9 @@ def test_clean_candles_are_typed_and_sorted():
 
 
 def test_share_above_the_limit_fails_and_names_the_rules():
-    with pytest.raises(QuarantineLimitExceeded, match=r"preco_nao_positivo=1.*") as error:
+    with pytest.raises(
+        QuarantineLimitExceeded, match=r"preco_nao_positivo=1.*"
+    ) as error:
         _validate(*GOOD_ROWS, BAD_ROWS["preco_nao_positivo"], limit=0.1)
     assert "max_quarantine_share" in str(error.value)
 

@@ -111,14 +111,18 @@ def read_raw_candles(stream: BinaryIO, source: str = "raw file") -> pd.DataFrame
         )
     except pa.ArrowInvalid as error:
         if "Could not skip initial" in str(error):
-            raise RawFileError(f"{source} is empty: it has a header but no data rows") from None
+            raise RawFileError(
+                f"{source} is empty: it has a header but no data rows"
+            ) from None
         # A malformed line with non-UTF-8 bytes reaches us as a parse error whose
         # quoted line holds replacement characters.
         if "UTF8" in str(error) or "\ufffd" in str(error):
             raise RawFileError(
                 f"{source} is undecodable: it holds bytes that are not UTF-8 text ({error})"
             ) from None
-        raise RawFileError(f"{source} could not be parsed as a raw candle file: {error}") from None
+        raise RawFileError(
+            f"{source} could not be parsed as a raw candle file: {error}"
+        ) from None
     frame = table.to_pandas()
     if malformed:
         extra = pd.DataFrame({MALFORMED_LINE_COLUMN: malformed})

@@ -37,7 +37,11 @@ class SparkSessionHook:
         from pyspark import SparkConf  # noqa: PLC0415 - only the spark environment needs PySpark
         from pyspark.sql import SparkSession  # noqa: PLC0415
 
-        conf = SparkConf().setAll([(str(key), str(value)) for key, value in settings.items()])
+        conf = SparkConf().setAll(
+            [(str(key), str(value)) for key, value in settings.items()]
+        )
         session = SparkSession.builder.appName(APP_NAME).config(conf=conf).getOrCreate()
         session.sparkContext.setLogLevel("WARN")
-        logger.info("Spark session %s on %s", session.version, session.sparkContext.master)
+        logger.info(
+            "Spark session %s on %s", session.version, session.sparkContext.master
+        )

@@ -39,7 +39,9 @@ def _number_or_none(text: str | None) -> float:
 
 
 def _retry_trimmed(
-    text: pa.ChunkedArray, strict: Callable[[pa.Array], pa.Array], fallback: Callable[[str | None], object]
+    text: pa.ChunkedArray,
+    strict: Callable[[pa.Array], pa.Array],
+    fallback: Callable[[str | None], object],
 ) -> pa.ChunkedArray:
     """``strict`` over the whole column, or trimmed per chunk with ``fallback`` per bad cell."""
     try:
@@ -93,7 +95,9 @@ def normalise_labels(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     unique_codes, labels = pd.factorize(cleaned, sort=True, use_na_sentinel=True)
     indices = encoded.indices.to_numpy(zero_copy_only=False)
     codes = np.full(len(indices), -1, dtype=np.int64)
-    present = ~np.asarray(encoded.indices.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    present = ~np.asarray(
+        encoded.indices.is_null().to_numpy(zero_copy_only=False), dtype=bool
+    )
     codes[present] = unique_codes[indices[present].astype(np.int64)]
     return codes, np.asarray(labels, dtype=object)
 

@@ -73,10 +73,16 @@ def _typed_rows(rows: pd.DataFrame) -> _TypedRows:
     """Parse every column; Arrow's kernels release the GIL, so columns run in parallel."""
     numeric = (*PRICE_COLUMNS, *VOLUME_COLUMNS)
     with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
-        labels = pool.submit(text_columns.normalise_labels, text_columns.as_arrow(rows["ativo"]))
-        dates = pool.submit(text_columns.parse_dates, text_columns.as_arrow(rows["data"]))
+        labels = pool.submit(
+            text_columns.normalise_labels, text_columns.as_arrow(rows["ativo"])
+        )
+        dates = pool.submit(
+            text_columns.parse_dates, text_columns.as_arrow(rows["data"])
+        )
         numbers = {
-            column: pool.submit(text_columns.parse_numbers, text_columns.as_arrow(rows[column]))
+            column: pool.submit(
+                text_columns.parse_numbers, text_columns.as_arrow(rows[column])
+            )
             for column in numeric
         }
         codes, asset_labels = labels.result()
@@ -144,13 +150,17 @@ def summarise_gaps(gap_rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
                     "resumes_on": pd.Timestamp(day).strftime(DATE_FORMAT),
                     "missing_days": int(missing),
                 }
-                for day, missing in zip(largest["data"], largest["missing"], strict=True)
+                for day, missing in zip(
+                    largest["data"], largest["missing"], strict=True
+                )
             ],
         }
     return gaps
 
 
-def _date_gaps(candles: pd.DataFrame, asset_code: np.ndarray) -> dict[str, dict[str, Any]]:
+def _date_gaps(
+    candles: pd.DataFrame, asset_code: np.ndarray
+) -> dict[str, dict[str, Any]]:
     """Calendar gaps per asset in sorted clean candles (warnings, not errors)."""
     days = candles["data"].to_numpy().astype("datetime64[D]").astype(np.int64)
     step = np.diff(days)
@@ -166,7 +176,9 @@ def _date_gaps(candles: pd.DataFrame, asset_code: np.ndarray) -> dict[str, dict[
     )
 
 
-def check_quarantine_share(counts: dict[str, int], rows_read: int, max_quarantine_share: float) -> None:
+def check_quarantine_share(
+    counts: dict[str, int], rows_read: int, max_quarantine_share: float
+) -> None:
     """Raise ``QuarantineLimitExceeded`` when too large a share of rows was quarantined."""
     quarantined = sum(counts.values())
     share = quarantined / rows_read
@@ -201,7 +213,10 @@ def build_report(
         logger.warning(
             "Date gaps in %d asset(s): %s",
             len(gaps),
-            ", ".join(f"{asset} ({g['missing_days']} days)" for asset, g in list(gaps.items())[:10]),
+            ", ".join(
+                f"{asset} ({g['missing_days']} days)"
+                for asset, g in list(gaps.items())[:10]
+            ),
         )
     start, end = date_range
     return {
@@ -230,7 +245,9 @@ def _repeated(sorted_keys: np.ndarray) -> np.ndarray:
     return repeated
 
 
-def _exact_duplicates(raw: pd.DataFrame, key_order: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+def _exact_duplicates(
+    raw: pd.DataFrame, key_order: np.ndarray, sorted_keys: np.ndarray
+) -> np.ndarray:
     """Rows identical in every raw field to an earlier row.
 
     Only rows whose typed (ativo, data) key repeats can be identical, so only those
@@ -252,7 +269,10 @@ def _clean_candles(typed: _TypedRows, order: np.ndarray) -> pd.DataFrame:
         {
             "ativo": pa.table({"ativo": assets}).to_pandas()["ativo"],
             "data": typed.dates[order],
-            **{column: typed.numbers[column][order] for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)},
+            **{
+                column: typed.numbers[column][order]
+                for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)
+            },
         },
         copy=False,
     )
@@ -295,7 +315,9 @@ def validate_candles(
     reasons[duplicate] = 0
 
     quarantined = (reasons > 0) & ~duplicate
-    counts = {rule: int((reasons == number).sum()) for number, rule in enumerate(RULES, 1)}
+    counts = {
+        rule: int((reasons == number).sum()) for number, rule in enumerate(RULES, 1)
+    }
     check_quarantine_share(counts, rows_read, max_quarantine_share)
 
     quarantine = raw.loc[quarantined, [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]].assign(

@@ -24,13 +24,21 @@ SMALL = FeatureParams(
 )
 
 
-def candles(asset: str, closes, *, highs=None, lows=None, opens=None, volumes=None) -> pd.DataFrame:
+def candles(
+    asset: str, closes, *, highs=None, lows=None, opens=None, volumes=None
+) -> pd.DataFrame:
     """One asset's clean candles; highs/lows default to enclose open and close."""
     closes = np.asarray(closes, dtype=float)
     opens = np.asarray(opens if opens is not None else closes, dtype=float)
-    highs = np.asarray(highs if highs is not None else np.maximum(opens, closes), dtype=float)
-    lows = np.asarray(lows if lows is not None else np.minimum(opens, closes), dtype=float)
-    volumes = np.asarray(volumes if volumes is not None else np.full(len(closes), 100.0))
+    highs = np.asarray(
+        highs if highs is not None else np.maximum(opens, closes), dtype=float
+    )
+    lows = np.asarray(
+        lows if lows is not None else np.minimum(opens, closes), dtype=float
+    )
+    volumes = np.asarray(
+        volumes if volumes is not None else np.full(len(closes), 100.0)
+    )
     return pd.DataFrame(
         {
             "ativo": asset,
@@ -46,7 +54,9 @@ def candles(asset: str, closes, *, highs=None, lows=None, opens=None, volumes=No
 
 
 def test_atr_by_hand():
-    frame = candles("X", closes=[10, 11, 9, 12], highs=[11, 12, 10, 13], lows=[9, 10, 8, 11])
+    frame = candles(
+        "X", closes=[10, 11, 9, 12], highs=[11, 12, 10, 13], lows=[9, 10, 8, 11]
+    )
     atr = compute_features(frame, SMALL)["atr_3"].to_numpy()
     # True ranges: 2 (first day: high-low), max(2,|12-10|,|10-10|)=2, max(2,|10-11|,|8-11|)=3,
     # max(2,|13-9|,|11-9|)=4.
@@ -65,7 +75,9 @@ def test_robust_zscore_by_hand():
 def test_parkinson_by_hand():
     frame = candles("X", closes=[10, 10, 10], highs=[11, 12, 10.5], lows=[9, 10, 10])
     value = compute_features(frame, SMALL)["parkinson_2"].iloc[-1]
-    expected = math.sqrt((math.log(12 / 10) ** 2 + math.log(10.5 / 10) ** 2) / 2 / (4 * math.log(2)))
+    expected = math.sqrt(
+        (math.log(12 / 10) ** 2 + math.log(10.5 / 10) ** 2) / 2 / (4 * math.log(2))
+    )
     assert value == pytest.approx(expected, rel=1e-12)
 
 
@@ -81,14 +93,22 @@ def test_returns_lags_and_categories_by_hand():
     assert features["fech_prev"].tolist()[1:] == [10, 12, 12]
     assert np.isnan(features["fech_prev"].iloc[0])
     np.testing.assert_allclose(features["retorno_diario"].iloc[1:], [0.2, 0.0, -0.25])
-    np.testing.assert_allclose(features["retorno_log"].iloc[1:], np.log([1.2, 1.0, 0.75]))
+    np.testing.assert_allclose(
+        features["retorno_log"].iloc[1:], np.log([1.2, 1.0, 0.75])
+    )
     np.testing.assert_allclose(features["retorno_log_2"].iloc[2:], np.log([1.2, 0.75]))
     assert features["fechamento_categoria"].tolist()[1:] == ["acima", "igual", "abaixo"]
     assert pd.isna(features["fechamento_categoria"].iloc[0])
 
 
 def test_candle_shape_by_hand():
-    frame = candles("X", closes=[12, 10, 10.05], opens=[10, 12, 10], highs=[13, 12.5, 11], lows=[9, 9.5, 9])
+    frame = candles(
+        "X",
+        closes=[12, 10, 10.05],
+        opens=[10, 12, 10],
+        highs=[13, 12.5, 11],
+        lows=[9, 9.5, 9],
+    )
     features = compute_features(frame, SMALL)
     assert features["candle_direcao"].tolist() == ["bull", "bear", "doji"]
     assert features["shadow_superior"].tolist()[:2] == [1, 0.5]
@@ -108,11 +128,15 @@ def test_zero_volume_gives_nan_never_inf():
 
 
 def test_output_keeps_keys_and_raw_columns_and_holds_no_label():
-    features = compute_features(candles("X", closes=np.arange(1.0, 30.0)), FeatureParams())
+    features = compute_features(
+        candles("X", closes=np.arange(1.0, 30.0)), FeatureParams()
+    )
     assert list(features.columns[:8]) == [
         "ativo", "data", "abertura", "maximo", "minimo", "fechamento", "volumefrom", "volumeto",
     ]  # fmt: skip
-    assert not [c for c in features.columns if "alvo" in c or "target" in c or "label" in c]
+    assert not [
+        c for c in features.columns if "alvo" in c or "target" in c or "label" in c
+    ]
     for seed_name in (
         "fech_prev", "abert_prev", "vol_prev", "retorno_diario", "retorno_log",
         "retorno_acumulado", "valor_mm_5", "valor_mm_20", "abertura_mm_5", "abertura_mm_20",
@@ -136,9 +160,13 @@ def test_assets_do_not_leak_into_each_other():
 
 
 def test_row_order_does_not_matter():
-    frame = pd.concat([candles("A", np.linspace(1, 50, 40)), candles("B", np.linspace(9, 2, 30))])
+    frame = pd.concat(
+        [candles("A", np.linspace(1, 50, 40)), candles("B", np.linspace(9, 2, 30))]
+    )
     shuffled = frame.sample(frac=1.0, random_state=3)
-    pd.testing.assert_frame_equal(compute_features(shuffled, SMALL), compute_features(frame, SMALL))
+    pd.testing.assert_frame_equal(
+        compute_features(shuffled, SMALL), compute_features(frame, SMALL)
+    )
 
 
 def test_missing_input_column_is_named():
@@ -153,18 +181,30 @@ def candle_histories(draw):
     for asset in ("A", "B", "C")[: draw(st.integers(1, 3))]:
         size = draw(st.integers(1, 90))
         steps = draw(
-            st.lists(st.floats(-0.2, 0.2, allow_nan=False), min_size=size, max_size=size)
+            st.lists(
+                st.floats(-0.2, 0.2, allow_nan=False), min_size=size, max_size=size
+            )
         )
         closes = 100 * np.exp(np.cumsum(steps))
         spread = draw(st.floats(0.0, 0.05))
         volumes = draw(
-            st.lists(st.sampled_from([0.0, 1.0, 250.0, 1e6]), min_size=size, max_size=size)
+            st.lists(
+                st.sampled_from([0.0, 1.0, 250.0, 1e6]), min_size=size, max_size=size
+            )
         )
         frames.append(
-            candles(asset, closes, highs=closes * (1 + spread), lows=closes * (1 - spread), volumes=volumes)
+            candles(
+                asset,
+                closes,
+                highs=closes * (1 + spread),
+                lows=closes * (1 - spread),
+                volumes=volumes,
+            )
         )
     cut = draw(st.integers(0, 90))
-    return pd.concat(frames, ignore_index=True), pd.Timestamp("2021-01-01") + pd.Timedelta(days=cut)
+    return pd.concat(frames, ignore_index=True), pd.Timestamp(
+        "2021-01-01"
+    ) + pd.Timedelta(days=cut)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

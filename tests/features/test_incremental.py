@@ -27,7 +27,9 @@ def _full(candles: pd.DataFrame) -> pa.Table:
     return _table(FeatureTable(candles, PARAMS, rows_per_batch=5_000))
 
 
-def _incremental(previous: pa.Table, new: pd.DataFrame) -> tuple[pa.Table, IncrementalFeatureTable]:
+def _incremental(
+    previous: pa.Table, new: pd.DataFrame
+) -> tuple[pa.Table, IncrementalFeatureTable]:
     stream = IncrementalFeatureTable(new, previous, PARAMS, rows_per_batch=5_000)
     return _table(stream), stream
 
@@ -67,7 +69,9 @@ def test_new_asset_is_computed_from_its_own_candles(real_candles: pd.DataFrame):
 
 def test_late_correction_recomputes_that_asset_in_full(real_candles: pd.DataFrame):
     history, new = _split(real_candles, "2021-07-01")
-    corrected = real_candles[(real_candles["ativo"] == "BTC") & (real_candles["data"] == "2018-01-10")].copy()
+    corrected = real_candles[
+        (real_candles["ativo"] == "BTC") & (real_candles["data"] == "2018-01-10")
+    ].copy()
     corrected["fechamento"] *= 1.01
     corrected["maximo"] = corrected[["maximo", "fechamento"]].max(axis=1)
     result, stream = _incremental(_full(history), pd.concat([new, corrected]))

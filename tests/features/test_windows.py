@@ -26,7 +26,9 @@ def column() -> pd.DataFrame:
 
 
 def _reference(frame: pd.DataFrame, window: int, how: str) -> np.ndarray:
-    rolling = frame.groupby("ativo", sort=False)["x"].rolling(window, min_periods=window)
+    rolling = frame.groupby("ativo", sort=False)["x"].rolling(
+        window, min_periods=window
+    )
     if how == "quantile25":
         result = rolling.quantile(0.25)
     elif how == "std":
@@ -47,22 +49,27 @@ def _reference(frame: pd.DataFrame, window: int, how: str) -> np.ndarray:
         (windows.rolling_min, "min"),
     ],
 )
-def test_kernels_match_pandas_per_asset(column: pd.DataFrame, window: int, kernel, how: str):
+def test_kernels_match_pandas_per_asset(
+    column: pd.DataFrame, window: int, kernel, how: str
+):
     positions, _ = _asset_positions(column["ativo"])
     result = kernel(column["x"].to_numpy(), positions, window)
-    np.testing.assert_allclose(result, _reference(column, window, how), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(
+        result, _reference(column, window, how), rtol=1e-12, equal_nan=True
+    )
 
 
 @pytest.mark.parametrize("window", [2, 5, 20])
 def test_robust_stats_match_pandas(column: pd.DataFrame, window: int):
     positions, _ = _asset_positions(column["ativo"])
-    median, mad, iqr = windows.rolling_robust_stats(column["x"].to_numpy(), positions, window)
+    median, mad, iqr = windows.rolling_robust_stats(
+        column["x"].to_numpy(), positions, window
+    )
     grouped = column.groupby("ativo", sort=False)["x"]
     expected_median = _reference(column, window, "median")
-    expected_iqr = (
-        grouped.rolling(window, min_periods=window).quantile(0.75).to_numpy()
-        - _reference(column, window, "quantile25")
-    )
+    expected_iqr = grouped.rolling(window, min_periods=window).quantile(
+        0.75
+    ).to_numpy() - _reference(column, window, "quantile25")
     expected_mad = (
         grouped.rolling(window, min_periods=window)
         .apply(lambda w: np.median(np.abs(w - np.median(w))), raw=True)

@@ -66,12 +66,19 @@ def _normalised(features: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def test_spark_features_equal_the_local_engine_on_real_data(spark, real_raw_csv: Path, tmp_path: Path):
+def test_spark_features_equal_the_local_engine_on_real_data(
+    spark, real_raw_csv: Path, tmp_path: Path
+):
     local, _, local_report = _local(real_raw_csv)
-    spark_features, _, spark_report = _spark(real_raw_csv, tmp_path / "features.parquet")
+    spark_features, _, spark_report = _spark(
+        real_raw_csv, tmp_path / "features.parquet"
+    )
     assert list(spark_features.columns) == list(local.columns)
     pd.testing.assert_frame_equal(
-        _normalised(spark_features), _normalised(local), check_exact=True, check_dtype=False
+        _normalised(spark_features),
+        _normalised(local),
+        check_exact=True,
+        check_dtype=False,
     )
     assert spark_report == local_report
 
@@ -88,10 +95,15 @@ def test_spark_applies_the_same_validation_rules(spark, tmp_path: Path):
     ]
     raw_csv = write_raw(tmp_path / "raw.csv", rows, newline="\r\n")
     local, local_quarantine, local_report = _local(raw_csv)
-    spark_features, spark_quarantine, spark_report = _spark(raw_csv, tmp_path / "features.parquet")
+    spark_features, spark_quarantine, spark_report = _spark(
+        raw_csv, tmp_path / "features.parquet"
+    )
     assert spark_report == local_report
     assert sorted(spark_quarantine["motivo"]) == sorted(local_quarantine["motivo"])
     assert set(local_report["quarantined_by_rule"]) == set(RULES)
     pd.testing.assert_frame_equal(
-        _normalised(spark_features), _normalised(local), check_exact=True, check_dtype=False
+        _normalised(spark_features),
+        _normalised(local),
+        check_exact=True,
+        check_dtype=False,
     )

@@ -97,7 +97,9 @@ class AtomicParquetDataset(ParquetDataset):
             super().save(data)
             return
         else:
-            self._replace_atomically(path, lambda temporary: data.to_parquet(temporary, **self._save_args))
+            self._replace_atomically(
+                path, lambda temporary: data.to_parquet(temporary, **self._save_args)
+            )
         self._invalidate_cache()
 
     def _save_stream(self, stream: TableStream, path: str) -> None:
@@ -110,9 +112,14 @@ class AtomicParquetDataset(ParquetDataset):
                 with self._fs.open(path, mode="wb") as sink:
                     write_stream(stream, sink, compression)
         elif source is not None and Path(source).is_file():
-            self._replace_atomically(path, lambda temporary: _link_or_copy(source, temporary))
+            self._replace_atomically(
+                path, lambda temporary: _link_or_copy(source, temporary)
+            )
         else:
-            self._replace_atomically(path, lambda temporary: write_stream(stream, str(temporary), compression))
+            self._replace_atomically(
+                path,
+                lambda temporary: write_stream(stream, str(temporary), compression),
+            )
         stream.written_to = path
 
     @staticmethod

@@ -76,7 +76,9 @@ class PreviousFeaturesDataset(AbstractDataset[None, PreviousFeatures]):
         return PreviousFeatures(self._path, self._fs)
 
     def save(self, data: None) -> None:
-        raise DatasetError("the previous feature table is read-only; save cripto_features_latest")
+        raise DatasetError(
+            "the previous feature table is read-only; save cripto_features_latest"
+        )
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": self._path, "protocol": self._protocol}

@@ -56,7 +56,11 @@ class SparkRawCandlesDataset(AbstractDataset[None, DataFrame]):
         self.metadata = metadata
 
     def load(self) -> DataFrame:
-        fs_path = self._path if self._protocol == "file" else f"{self._protocol}://{self._path}"
+        fs_path = (
+            self._path
+            if self._protocol == "file"
+            else f"{self._protocol}://{self._path}"
+        )
         with self._fs.open(fs_path, mode="rb") as stream:
             columns = header_columns(stream.read(_HEADER_PROBE_BYTES), fs_path)
         names = [name or f"_coluna_{index}" for index, name in enumerate(columns)]
@@ -75,15 +79,24 @@ class SparkRawCandlesDataset(AbstractDataset[None, DataFrame]):
         )
         malformed = F.col(_CORRUPT).isNotNull()
         return frame.select(
-            *(F.when(~malformed, F.col(column)).alias(column) for column in RAW_COLUMNS),
+            *(
+                F.when(~malformed, F.col(column)).alias(column)
+                for column in RAW_COLUMNS
+            ),
             F.col(_CORRUPT).alias(MALFORMED_LINE_COLUMN),
         )
 
     def save(self, data: None) -> None:
-        raise NotImplementedError("the raw candle file is written by the feed, not by Spark")
+        raise NotImplementedError(
+            "the raw candle file is written by the feed, not by Spark"
+        )
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": self._path, "protocol": self._protocol, "delimiter": DELIMITER}
+        return {
+            "filepath": self._path,
+            "protocol": self._protocol,
+            "delimiter": DELIMITER,
+        }
 
 
 class SparkParquetDataset(AbstractDataset[DataFrame, DataFrame]):
@@ -126,7 +139,11 @@ class SparkParquetDataset(AbstractDataset[DataFrame, DataFrame]):
             shutil.rmtree(retired, ignore_errors=True)
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": self._path, "protocol": self._protocol, "save_args": self._save_args}
+        return {
+            "filepath": self._path,
+            "protocol": self._protocol,
+            "save_args": self._save_args,
+        }
 
     def _exists(self) -> bool:
         return self._protocol == "file" and Path(self._path).exists()

@@ -45,7 +45,9 @@ def _labels(codes: np.ndarray, labels: np.ndarray, missing: np.ndarray | None = 
 
 def _compare(current: np.ndarray, previous: np.ndarray):
     """'acima' / 'abaixo' / 'igual' against the previous value, missing on the first day."""
-    codes = (current > previous).astype(np.int8) - (current < previous).astype(np.int8) + 1
+    codes = (
+        (current > previous).astype(np.int8) - (current < previous).astype(np.int8) + 1
+    )
     return _labels(codes, _COMPARISON_LABELS, np.isnan(previous) | np.isnan(current))
 
 
@@ -80,16 +82,23 @@ def sort_candles(candles: pd.DataFrame) -> pd.DataFrame:
 
 
 def _history_anchors(
-    assets: pd.Series, close: np.ndarray, first_row: np.ndarray, history: AssetHistory | None
+    assets: pd.Series,
+    close: np.ndarray,
+    first_row: np.ndarray,
+    history: AssetHistory | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the asset's first close ever and its highest close before these rows."""
     first_close = close[first_row]
     prior_max = np.full(len(close), -np.inf)
     if history is not None and len(history.first_close):
-        known = assets.map(history.first_close).to_numpy(dtype=np.float64, na_value=np.nan)
+        known = assets.map(history.first_close).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
         has_history = ~np.isnan(known)
         first_close = np.where(has_history, known, first_close)
-        before = assets.map(history.max_close).to_numpy(dtype=np.float64, na_value=np.nan)
+        before = assets.map(history.max_close).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
         prior_max = np.where(has_history, before, prior_max)
     return first_close, prior_max
 
@@ -109,7 +118,9 @@ def compute_features(
     """
     missing = [column for column in INPUT_COLUMNS if column not in candles.columns]
     if missing:
-        raise ValueError(f"candles lack column(s) needed for features: {', '.join(missing)}")
+        raise ValueError(
+            f"candles lack column(s) needed for features: {', '.join(missing)}"
+        )
     frame = sort_candles(candles[list(INPUT_COLUMNS)])
     positions, first_row = _asset_positions(frame["ativo"])
     opened, high, low, close = (
@@ -136,11 +147,19 @@ def compute_features(
 
     for window in params.moving_average_windows:
         features[f"valor_mm_{window}"] = windows.rolling_mean(close, positions, window)
-        features[f"abertura_mm_{window}"] = windows.rolling_mean(opened, positions, window)
-        features[f"volume_mm_{window}"] = windows.rolling_mean(volume, positions, window)
-        features[f"fech_rel_mm_{window}"] = _divide(close, features[f"valor_mm_{window}"]) - 1.0
+        features[f"abertura_mm_{window}"] = windows.rolling_mean(
+            opened, positions, window
+        )
+        features[f"volume_mm_{window}"] = windows.rolling_mean(
+            volume, positions, window
+        )
+        features[f"fech_rel_mm_{window}"] = (
+            _divide(close, features[f"valor_mm_{window}"]) - 1.0
+        )
     for window in params.volatility_windows:
-        features[f"volatilidade_{window}"] = windows.rolling_std(log_return, positions, window)
+        features[f"volatilidade_{window}"] = windows.rolling_std(
+            log_return, positions, window
+        )
 
     robust = params.robust_window
     median, mad, iqr = windows.rolling_robust_stats(close, positions, robust)
@@ -151,7 +170,8 @@ def compute_features(
 
     log_range_sq = np.log(_divide(high, low)) ** 2
     features[f"parkinson_{params.parkinson_window}"] = np.sqrt(
-        PARKINSON_FACTOR * windows.rolling_mean(log_range_sq, positions, params.parkinson_window)
+        PARKINSON_FACTOR
+        * windows.rolling_mean(log_range_sq, positions, params.parkinson_window)
     )
     true_range = np.fmax(
         high - low, np.fmax(np.abs(high - close_prev), np.abs(low - close_prev))
@@ -162,7 +182,9 @@ def compute_features(
 
     change = close - close_prev
     gains = windows.rolling_mean(np.maximum(change, 0.0), positions, params.rsi_window)
-    losses = windows.rolling_mean(np.maximum(-change, 0.0), positions, params.rsi_window)
+    losses = windows.rolling_mean(
+        np.maximum(-change, 0.0), positions, params.rsi_window
+    )
     features[f"rsi_{params.rsi_window}"] = 100.0 * _divide(gains, gains + losses)
     lowest = windows.rolling_min(low, positions, params.stochastic_window)
     highest = windows.rolling_max(high, positions, params.stochastic_window)
@@ -180,12 +202,19 @@ def compute_features(
     direction = np.where(is_doji, 2, (body > 0).astype(np.int8))
 
     features["vol_pct_change"] = _divide(volume, volume_prev) - 1.0
-    volume_median, volume_mad, _ = windows.rolling_robust_stats(volume, positions, robust)
-    features[f"volume_z_rob_{robust}"] = _divide(volume - volume_median, MAD_TO_SIGMA * volume_mad)
+    volume_median, volume_mad, _ = windows.rolling_robust_stats(
+        volume, positions, robust
+    )
+    features[f"volume_z_rob_{robust}"] = _divide(
+        volume - volume_median, MAD_TO_SIGMA * volume_mad
+    )
     features["preco_medio_volume"] = _divide(volume, base_volume)
 
     running_max = np.maximum(
-        pd.Series(close).groupby(first_row, sort=False).cummax().to_numpy(dtype=np.float64),
+        pd.Series(close)
+        .groupby(first_row, sort=False)
+        .cummax()
+        .to_numpy(dtype=np.float64),
         prior_max,
     )
     features["max_acum"] = running_max

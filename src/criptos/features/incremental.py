@@ -80,12 +80,17 @@ class _PreviousAssets:
         """Row indices of ``assets`` (a sorted subset of ``names``) in the previous table."""
         where = np.searchsorted(self.names, assets)
         return np.concatenate(
-            [np.arange(self.start[i], self.stop[i]) for i in where] or [np.array([], dtype=np.int64)]
+            [np.arange(self.start[i], self.stop[i]) for i in where]
+            or [np.array([], dtype=np.int64)]
         )
 
     def candles(self, rows: np.ndarray) -> pd.DataFrame:
         """Raw candles of the previous table at ``rows``."""
-        frame = self.state.select(list(INPUT_COLUMNS)).take(pa.array(rows, pa.int64())).to_pandas()
+        frame = (
+            self.state.select(list(INPUT_COLUMNS))
+            .take(pa.array(rows, pa.int64()))
+            .to_pandas()
+        )
         frame["data"] = frame["data"].astype("datetime64[ns]")
         return frame
 
@@ -96,12 +101,17 @@ def _previous_assets(previous: PreviousTable) -> _PreviousAssets:
     encoded = pc.dictionary_encode(state.column("ativo")).combine_chunks()
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], int)
+    starts = (
+        np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        if len(codes)
+        else np.array([], int)
+    )
     stops = np.r_[starts[1:], len(codes)].astype(np.int64)
     dates = state.column("data").to_numpy().astype("datetime64[ns]")
     same_asset = codes[1:] == codes[:-1]
     if len(starts) != len(names) or not (
-        (names[1:] > names[:-1]).all() and (dates[1:][same_asset] > dates[:-1][same_asset]).all()
+        (names[1:] > names[:-1]).all()
+        and (dates[1:][same_asset] > dates[:-1][same_asset]).all()
     ):
         raise ValueError("the previous feature table is not in (ativo, data) order")
     unique = names[codes[starts]] if len(codes) else names
@@ -111,7 +121,9 @@ def _previous_assets(previous: PreviousTable) -> _PreviousAssets:
         names=unique,
         start=starts,
         stop=stops,
-        last_date=pd.Series(dates[stops - 1] if len(stops) else [], index=unique, dtype="datetime64[ns]"),
+        last_date=pd.Series(
+            dates[stops - 1] if len(stops) else [], index=unique, dtype="datetime64[ns]"
+        ),
         history=AssetHistory(
             first_close=pd.Series(close[starts], index=unique, dtype="float64"),
             max_close=pd.Series(running_max[stops - 1], index=unique, dtype="float64"),
@@ -137,16 +149,23 @@ class IncrementalFeatureTable:
         if isinstance(self.previous, pa.Table):
             self.previous = InMemoryTable(self.previous)
 
-    def _overlap_changes(self, overlap: pd.DataFrame, assets: _PreviousAssets) -> np.ndarray:
+    def _overlap_changes(
+        self, overlap: pd.DataFrame, assets: _PreviousAssets
+    ) -> np.ndarray:
         """Assets whose past days changed: a different value, or a day that was not there."""
         if overlap.empty:
             return np.array([], dtype=object)
         touched = np.unique(overlap["ativo"].to_numpy())
         old = assets.candles(assets.rows_of(touched))
-        merged = overlap.merge(old, on=list(KEY_COLUMNS), how="left", suffixes=("", "_old"), indicator=True)
+        merged = overlap.merge(
+            old, on=list(KEY_COLUMNS), how="left", suffixes=("", "_old"), indicator=True
+        )
         changed = merged["_merge"].ne("both").to_numpy(dtype=bool, copy=True)
         for column in _VALUE_COLUMNS:
-            new, previous = merged[column].to_numpy(), merged[f"{column}_old"].to_numpy()
+            new, previous = (
+                merged[column].to_numpy(),
+                merged[f"{column}_old"].to_numpy(),
+            )
             changed |= ~((new == previous) | (np.isnan(new) & np.isnan(previous)))
         return np.unique(merged.loc[changed, "ativo"].to_numpy())
 
@@ -166,7 +185,12 @@ class IncrementalFeatureTable:
         lookback = self.params.lookback_rows
         where = np.searchsorted(assets.names, continued)
         tail_rows = np.concatenate(
-            [np.arange(max(assets.start[i], assets.stop[i] - lookback), assets.stop[i]) for i in where]
+            [
+                np.arange(
+                    max(assets.start[i], assets.stop[i] - lookback), assets.stop[i]
+                )
+                for i in where
+            ]
             or [np.array([], dtype=np.int64)]
         )
         parts = [fresh.assign(_lookback=False)]
@@ -174,8 +198,14 @@ class IncrementalFeatureTable:
             parts.append(assets.candles(tail_rows).assign(_lookback=True))
         if len(corrected):
             old = assets.candles(assets.rows_of(np.sort(corrected)))
-            kept = old.merge(new.loc[is_corrected, list(KEY_COLUMNS)], how="left", indicator=True)
-            parts.append(old.loc[kept["_merge"].eq("left_only").to_numpy()].assign(_lookback=False))
+            kept = old.merge(
+                new.loc[is_corrected, list(KEY_COLUMNS)], how="left", indicator=True
+            )
+            parts.append(
+                old.loc[kept["_merge"].eq("left_only").to_numpy()].assign(
+                    _lookback=False
+                )
+            )
         work = pd.concat(parts, ignore_index=True)
         history = AssetHistory(
             first_close=assets.history.first_close.reindex(continued),
@@ -195,7 +225,9 @@ class IncrementalFeatureTable:
         """Feature rows of the new, corrected and continued candles (look-back rows dropped)."""
         work, history = self._work(assets)
         lookback = work.pop("_lookback").to_numpy()
-        table = FeatureTable(work, self.params, history, self.rows_per_batch, self.workers)
+        table = FeatureTable(
+            work, self.params, history, self.rows_per_batch, self.workers
+        )
         computed = pa.concat_tables(list(table.iter_tables()))
         return computed.filter(pa.array(~lookback)).cast(self.previous.schema_arrow)
 
@@ -209,7 +241,9 @@ class IncrementalFeatureTable:
         computed = self._computed(assets)
         dropped = pa.array(self.recomputed_assets, pa.large_string())
         computed_names = computed.column("ativo").to_numpy(zero_copy_only=False)
-        computed_keys = _sort_keys(assets, _part_ranks(assets, computed_names), computed)
+        computed_keys = _sort_keys(
+            assets, _part_ranks(assets, computed_names), computed
+        )
         computed_start, row = 0, 0
         for batch in self.previous.iter_batches(self.rows_per_batch):
             chunk = pa.Table.from_batches([batch])
@@ -217,7 +251,9 @@ class IncrementalFeatureTable:
             row += chunk.num_rows
             complete = int(np.searchsorted(assets.stop, row, side="right"))
             if complete < len(assets.names):
-                bound = int(np.searchsorted(computed_names, assets.names[complete], side="left"))
+                bound = int(
+                    np.searchsorted(computed_names, assets.names[complete], side="left")
+                )
             else:
                 bound = len(computed_names)
             if len(dropped):
@@ -245,13 +281,17 @@ def _part_ranks(assets: _PreviousAssets, names: np.ndarray) -> np.ndarray:
     return 2 * where + known.astype(np.int64)
 
 
-def _sort_keys(assets: _PreviousAssets, ranks: np.ndarray, table: pa.Table) -> np.ndarray:
+def _sort_keys(
+    assets: _PreviousAssets, ranks: np.ndarray, table: pa.Table
+) -> np.ndarray:
     """One int64 per row ordering (ativo, data) across previous and computed rows."""
     days = table.column("data").to_numpy().astype("datetime64[D]").astype(np.int64)
     return ranks.astype(np.int64) * (1 << 32) + days
 
 
-def _interleave(chunk: pa.Table, chunk_keys: np.ndarray, part: pa.Table, part_keys: np.ndarray) -> pa.Table:
+def _interleave(
+    chunk: pa.Table, chunk_keys: np.ndarray, part: pa.Table, part_keys: np.ndarray
+) -> pa.Table:
     """Merge two sorted tables by their keys without copying (zero-copy slices)."""
     if part.num_rows == 0:
         return chunk
@@ -261,7 +301,10 @@ def _interleave(chunk: pa.Table, chunk_keys: np.ndarray, part: pa.Table, part_ke
     pieces, taken = [], 0
     for first, last in zip(starts, ends, strict=True):
         position = int(at[first])
-        pieces += [chunk.slice(taken, position - taken), part.slice(first, last - first)]
+        pieces += [
+            chunk.slice(taken, position - taken),
+            part.slice(first, last - first),
+        ]
         taken = position
     pieces.append(chunk.slice(taken))
     return pa.concat_tables(pieces)

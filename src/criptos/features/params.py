@@ -65,14 +65,25 @@ class FeatureParams:
             values["volatility_windows"] = _positive_ints(
                 "volatility_windows", raw["volatility_windows"], minimum=2
             )
-        for name in ("parkinson_window", "atr_window", "rsi_window", "stochastic_window"):
+        for name in (
+            "parkinson_window",
+            "atr_window",
+            "rsi_window",
+            "stochastic_window",
+        ):
             if name in raw:
                 values[name] = _positive_ints(name, raw[name])[0]
         if "robust_window" in raw:
-            values["robust_window"] = _positive_ints("robust_window", raw["robust_window"], 2)[0]
+            values["robust_window"] = _positive_ints(
+                "robust_window", raw["robust_window"], 2
+            )[0]
         if "doji_body_share" in raw:
             share = raw["doji_body_share"]
-            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+            if (
+                isinstance(share, bool)
+                or not isinstance(share, int | float)
+                or not 0 <= share < 1
+            ):
                 raise ValueError(
                     f"feature_engineering.doji_body_share must be a number in [0, 1), got {share!r}"
                 )

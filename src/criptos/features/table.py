@@ -37,7 +37,10 @@ METADATA_KEY = "criptos.features"
 
 def feature_metadata(params: FeatureParams) -> dict[str, Any]:
     """What produced a feature table: definitions version and parameters."""
-    return {"version": FEATURES_VERSION, "params": json.loads(json.dumps(asdict(params)))}
+    return {
+        "version": FEATURES_VERSION,
+        "params": json.loads(json.dumps(asdict(params))),
+    }
 
 
 def _with_metadata(table: pa.Table, params: FeatureParams) -> pa.Table:
@@ -65,7 +68,9 @@ def asset_batches(assets: pd.Series, rows_per_batch: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def ordered_map(work: Callable[[int], pa.Table], count: int, workers: int) -> Iterator[pa.Table]:
+def ordered_map(
+    work: Callable[[int], pa.Table], count: int, workers: int
+) -> Iterator[pa.Table]:
     """``work(0), work(1), ...`` computed ``workers`` at a time, yielded in order."""
     if workers <= 1:
         for index in range(count):

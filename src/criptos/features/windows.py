@@ -26,7 +26,9 @@ def _validate_window(window: int) -> None:
         raise ValueError(f"window lengths must be positive integers, got {window!r}")
 
 
-def _blank_partial_windows(result: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:
+def _blank_partial_windows(
+    result: np.ndarray, positions: np.ndarray, window: int
+) -> np.ndarray:
     result[positions < window - 1] = np.nan
     return result
 
@@ -95,7 +97,9 @@ def _per_window(
     for start in range(0, len(views), _ROWS_PER_CHUNK):
         block = views[start : start + _ROWS_PER_CHUNK]
         first = window - 1 + start
-        out[first : first + len(block)] = reduce_windows(block).reshape(len(block), outputs)
+        out[first : first + len(block)] = reduce_windows(block).reshape(
+            len(block), outputs
+        )
     has_nan = rolling_sum(np.isnan(values).astype(np.float64), positions, window) > 0
     out[has_nan | (positions < window - 1)] = np.nan
     return out

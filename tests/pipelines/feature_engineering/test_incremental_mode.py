@@ -33,46 +33,71 @@ def _write(candles: pd.DataFrame, path: Path, params: FeatureParams) -> None:
     AtomicParquetDataset(filepath=str(path)).save(FeatureTable(candles, params))
 
 
-def test_without_previous_latest_incremental_falls_back_to_full(real_candles, tmp_path: Path):
-    table = build_features(real_candles, {"mode": "incremental"}, _previous(tmp_path / "none.parquet"))
+def test_without_previous_latest_incremental_falls_back_to_full(
+    real_candles, tmp_path: Path
+):
+    table = build_features(
+        real_candles, {"mode": "incremental"}, _previous(tmp_path / "none.parquet")
+    )
     assert isinstance(table, FeatureTable)
 
 
 def test_previous_built_with_other_parameters_means_full(real_candles, tmp_path: Path):
     latest = tmp_path / "latest.parquet"
     _write(real_candles, latest, FeatureParams(robust_window=10))
-    assert isinstance(build_features(real_candles, {"mode": "incremental"}, _previous(latest)), FeatureTable)
+    assert isinstance(
+        build_features(real_candles, {"mode": "incremental"}, _previous(latest)),
+        FeatureTable,
+    )
     _write(real_candles, latest, FeatureParams())
     assert isinstance(
-        build_features(real_candles, {"mode": "incremental"}, _previous(latest)), IncrementalFeatureTable
+        build_features(real_candles, {"mode": "incremental"}, _previous(latest)),
+        IncrementalFeatureTable,
     )
-    assert isinstance(build_features(real_candles, {"mode": "full"}, _previous(latest)), FeatureTable)
+    assert isinstance(
+        build_features(real_candles, {"mode": "full"}, _previous(latest)), FeatureTable
+    )
 
 
 def test_unknown_mode_is_refused(real_candles, tmp_path: Path):
     with pytest.raises(ValueError, match="mode"):
-        build_features(real_candles, {"mode": "daily"}, _previous(tmp_path / "none.parquet"))
+        build_features(
+            real_candles, {"mode": "daily"}, _previous(tmp_path / "none.parquet")
+        )
 
 
 @pytest.mark.e2e
 def test_cli_daily_run_equals_a_full_recompute(
-    kedro_project: KedroProject, real_raw_frame: pd.DataFrame, real_raw_csv: Path, real_candles
+    kedro_project: KedroProject,
+    real_raw_frame: pd.DataFrame,
+    real_raw_csv: Path,
+    real_candles,
 ):
     history = real_raw_frame[real_raw_frame["data"] < "2021-07-01"]
     raw = kedro_project.path("raw") / "raw.csv"
     history.drop(columns="linha_malformada").to_csv(raw, sep="|", index=False)
-    first = kedro_project.kedro("run", "--pipelines", "feature_engineering", "--params", "run_date=20210630")
+    first = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210630"
+    )
     assert first.returncode == 0, first.stderr
-    assert "Full feature recompute" in first.stdout + first.stderr  # no previous latest yet
+    assert (
+        "Full feature recompute" in first.stdout + first.stderr
+    )  # no previous latest yet
 
     kedro_project.use_raw_file(real_raw_csv)
-    second = kedro_project.kedro("run", "--pipelines", "feature_engineering", "--params", "run_date=20210706")
+    second = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210706"
+    )
     assert second.returncode == 0, second.stderr
     assert "Incremental features" in second.stdout + second.stderr
 
     features = kedro_project.path("features")
     latest = pq.read_table(features / "cripto_features_latest.parquet")
-    full = pa.concat_tables(list(FeatureTable(real_candles, FeatureParams()).iter_tables()))
+    full = pa.concat_tables(
+        list(FeatureTable(real_candles, FeatureParams()).iter_tables())
+    )
     assert latest.equals(full, check_metadata=False)
     dated = features / "cripto_features_20210706.parquet"
-    assert dated.read_bytes() == (features / "cripto_features_latest.parquet").read_bytes()
+    assert (
+        dated.read_bytes() == (features / "cripto_features_latest.parquet").read_bytes()
+    )

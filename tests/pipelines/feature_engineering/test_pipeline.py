@@ -26,7 +26,9 @@ def _run_in_memory(raw: pd.DataFrame) -> dict:
             "raw_candles": MemoryDataset(raw),
             "params:validation": MemoryDataset(VALIDATION),
             "params:feature_engineering": MemoryDataset({}),
-            "cripto_features_previous": PreviousFeaturesDataset("/nonexistent/latest.parquet"),
+            "cripto_features_previous": PreviousFeaturesDataset(
+                "/nonexistent/latest.parquet"
+            ),
         }
     )
     SequentialRunner().run(create_pipeline(), catalog)
@@ -40,7 +42,15 @@ def test_pipeline_turns_raw_text_into_features(real_raw_frame: pd.DataFrame):
     outputs = _run_in_memory(real_raw_frame)
     features = outputs["cripto_features_latest"]
     assert len(features) == 17_061
-    assert sorted(features["ativo"].unique()) == ["BNB", "BTC", "DOGE", "ETH", "XEM", "XLM", "XRP"]
+    assert sorted(features["ativo"].unique()) == [
+        "BNB",
+        "BTC",
+        "DOGE",
+        "ETH",
+        "XEM",
+        "XLM",
+        "XRP",
+    ]
     btc = features[features["ativo"] == "BTC"].set_index("data")
     assert btc.loc["2017-12-16", "fechamento"] == pytest.approx(19_497.40, abs=0.01)
     assert outputs["validation_report"]["rows_valid"] == 17_061
@@ -60,7 +70,9 @@ def _digest(path: Path) -> str:
 
 
 @pytest.mark.e2e
-def test_cli_run_on_real_data_writes_dated_and_latest(kedro_project: KedroProject, real_raw_csv: Path):
+def test_cli_run_on_real_data_writes_dated_and_latest(
+    kedro_project: KedroProject, real_raw_csv: Path
+):
     kedro_project.use_raw_file(real_raw_csv)
     result = kedro_project.kedro(
         "run", "--pipelines", "feature_engineering", "--params", "run_date=20210706"
@@ -73,8 +85,12 @@ def test_cli_run_on_real_data_writes_dated_and_latest(kedro_project: KedroProjec
     metadata = pq.ParquetFile(latest).metadata
     assert metadata.num_rows == 17_061
     assert metadata.row_group(0).column(0).compression == "SNAPPY"
-    assert sorted(p.name for p in features_dir.iterdir() if p.name.startswith(".")) == []
-    report = json.loads((kedro_project.path("reporting") / "validation_report.json").read_text())
+    assert (
+        sorted(p.name for p in features_dir.iterdir() if p.name.startswith(".")) == []
+    )
+    report = json.loads(
+        (kedro_project.path("reporting") / "validation_report.json").read_text()
+    )
     assert report["assets"] == 7
 
 
@@ -84,35 +100,62 @@ def test_cli_run_on_real_data_writes_dated_and_latest(kedro_project: KedroProjec
     [
         (b"", "empty"),
         ((HEADER + "\n").encode(), "empty"),
-        ((HEADER.replace("|", ",") + "\n" + GOOD_ROWS[0].replace("|", ",")).encode(), "delimiter"),
-        ((HEADER.replace("|volumeto", "") + "\nBTC|2021-01-01|1|2|1|1|1|1").encode(), "volumeto"),
-        ((HEADER + "\n").encode() + b"BTC|2021-01-02|1|2|1|1|\xe9|1|1\n", "undecodable"),
-        (("\n".join([HEADER, *GOOD_ROWS, "BTC|bad-date|1|2|1|1|1|1|1"])).encode(), "max_quarantine_share"),
+        (
+            (HEADER.replace("|", ",") + "\n" + GOOD_ROWS[0].replace("|", ",")).encode(),
+            "delimiter",
+        ),
+        (
+            (HEADER.replace("|volumeto", "") + "\nBTC|2021-01-01|1|2|1|1|1|1").encode(),
+            "volumeto",
+        ),
+        (
+            (HEADER + "\n").encode() + b"BTC|2021-01-02|1|2|1|1|\xe9|1|1\n",
+            "undecodable",
+        ),
+        (
+            ("\n".join([HEADER, *GOOD_ROWS, "BTC|bad-date|1|2|1|1|1|1|1"])).encode(),
+            "max_quarantine_share",
+        ),
     ],
-    ids=["empty", "header-only", "comma", "missing-column", "latin1", "too-many-bad-rows"],
+    ids=[
+        "empty",
+        "header-only",
+        "comma",
+        "missing-column",
+        "latin1",
+        "too-many-bad-rows",
+    ],
 )
 def test_bad_raw_file_fails_and_keeps_previous_latest(
     kedro_project: KedroProject, content: bytes, message: str
 ):
     raw = kedro_project.path("raw") / "raw.csv"
     write_raw(raw, GOOD_ROWS)
-    first = kedro_project.kedro("run", "--pipelines", "feature_engineering", "--params", "run_date=20210101")
+    first = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210101"
+    )
     assert first.returncode == 0, first.stderr
     latest = kedro_project.path("features") / "cripto_features_latest.parquet"
     before = _digest(latest)
 
     raw.write_bytes(content)
-    second = kedro_project.kedro("run", "--pipelines", "feature_engineering", "--params", "run_date=20210102")
+    second = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210102"
+    )
     assert second.returncode != 0
     assert message in second.stdout + second.stderr
     assert _digest(latest) == before
-    assert not (kedro_project.path("features") / "cripto_features_20210102.parquet").exists()
+    assert not (
+        kedro_project.path("features") / "cripto_features_20210102.parquet"
+    ).exists()
 
 
 @pytest.mark.e2e
 def test_malformed_run_date_is_refused(kedro_project: KedroProject):
     write_raw(kedro_project.path("raw") / "raw.csv", GOOD_ROWS)
-    result = kedro_project.kedro("run", "--pipelines", "feature_engineering", "--params", "run_date=2021-13-01")
+    result = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering", "--params", "run_date=2021-13-01"
+    )
     assert result.returncode != 0
     assert "run_date" in result.stdout + result.stderr
     assert not list(kedro_project.path("features").glob("*.parquet"))
@@ -123,7 +166,11 @@ def test_quarantined_rows_are_written_with_their_reason(kedro_project: KedroProj
     bad = "BTC|2021-01-04|1609718400|1|2|1.5|1.6|1|1"
     write_raw(kedro_project.path("raw") / "raw.csv", [*GOOD_ROWS, bad])
     result = kedro_project.kedro(
-        "run", "--pipelines", "feature_engineering", "--params", "validation.max_quarantine_share=0.5"
+        "run",
+        "--pipelines",
+        "feature_engineering",
+        "--params",
+        "validation.max_quarantine_share=0.5",
     )
     assert result.returncode == 0, result.stderr
     quarantine = pd.read_csv(
@@ -131,5 +178,7 @@ def test_quarantined_rows_are_written_with_their_reason(kedro_project: KedroProj
     )
     assert quarantine["motivo"].tolist() == ["maximo_abaixo_de_abertura_ou_fechamento"]
     assert quarantine["data"].tolist() == ["2021-01-04"]
-    features = pd.read_parquet(kedro_project.path("features") / "cripto_features_latest.parquet")
+    features = pd.read_parquet(
+        kedro_project.path("features") / "cripto_features_latest.parquet"
+    )
     assert len(features) == len(GOOD_ROWS)

@@ -29,7 +29,9 @@ def validate_raw_candles(
     if not isinstance(raw_candles, pd.DataFrame):
         from criptos.pipelines.feature_engineering import spark_engine  # noqa: PLC0415
 
-        return spark_engine.validate_spark(raw_candles, float(validation["max_quarantine_share"]))
+        return spark_engine.validate_spark(
+            raw_candles, float(validation["max_quarantine_share"])
+        )
     result = validate_candles(
         raw_candles,
         max_quarantine_share=float(validation["max_quarantine_share"]),
@@ -84,13 +86,17 @@ def build_features(
     settings = dict(feature_params or {})
     mode = settings.pop("mode", "incremental")
     if mode not in MODES:
-        raise ValueError(f"feature_engineering.mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise ValueError(
+            f"feature_engineering.mode must be one of {', '.join(MODES)}, got {mode!r}"
+        )
     params = FeatureParams.from_dict(settings)
     if not isinstance(candles, pd.DataFrame):
         from criptos.pipelines.feature_engineering import spark_engine  # noqa: PLC0415
 
         if mode == "incremental":
-            logger.info("Spark recomputes every feature (incremental mode is the local engine's)")
+            logger.info(
+                "Spark recomputes every feature (incremental mode is the local engine's)"
+            )
         return spark_engine.features_spark(candles, params)
     if mode == "incremental":
         previous = _incremental_state(previous_features, params)

@@ -15,7 +15,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=validate_raw_candles,
                 inputs=["raw_candles", "params:validation"],
-                outputs=["candles_validated", "candles_quarantined", "validation_report"],
+                outputs=[
+                    "candles_validated",
+                    "candles_quarantined",
+                    "validation_report",
+                ],
                 name="validate_raw_candles",
             ),
             Node(

@@ -92,7 +92,9 @@ def _validate_group(raw: pd.DataFrame) -> pd.DataFrame:
                 REASON_COLUMN: quarantine[REASON_COLUMN],
             }
         ),
-        pd.DataFrame({REASON_COLUMN: [_DUPLICATE] * result.report["exact_duplicates_removed"]}),
+        pd.DataFrame(
+            {REASON_COLUMN: [_DUPLICATE] * result.report["exact_duplicates_removed"]}
+        ),
     ]
     out = pd.concat([part for part in parts if len(part)], ignore_index=True)
     return _for_spark(out, _VALIDATED_SCHEMA)
@@ -117,11 +119,17 @@ def validate_spark(
     check_quarantine_share(counts, rows_read, max_quarantine_share)
 
     quarantine = (
-        validated.where(F.col(REASON_COLUMN).isNotNull() & (F.col(REASON_COLUMN) != _DUPLICATE))
-        .select(*(F.col(f"texto_{column}").alias(column) for column in _TEXT), REASON_COLUMN)
+        validated.where(
+            F.col(REASON_COLUMN).isNotNull() & (F.col(REASON_COLUMN) != _DUPLICATE)
+        )
+        .select(
+            *(F.col(f"texto_{column}").alias(column) for column in _TEXT), REASON_COLUMN
+        )
         .toPandas()
     )
-    candles = validated.where(F.col(REASON_COLUMN).isNull()).select(*CANDLE_SCHEMA.fieldNames())
+    candles = validated.where(F.col(REASON_COLUMN).isNull()).select(
+        *CANDLE_SCHEMA.fieldNames()
+    )
     summary = candles.agg(
         F.count("*").alias("rows"),
         F.countDistinct("ativo").alias("assets"),
@@ -156,9 +164,15 @@ def _features_of_asset(candles: pd.DataFrame, params: FeatureParams) -> pd.DataF
 def feature_schema(params: FeatureParams) -> T.StructType:
     """Spark schema of ``compute_features``' output, taken from the function itself."""
     sample = pd.DataFrame(
-        {"ativo": ["X"], "data": pd.to_datetime(["2021-01-01"]), **{column: [1.0] for column in _NUMBERS}}
+        {
+            "ativo": ["X"],
+            "data": pd.to_datetime(["2021-01-01"]),
+            **{column: [1.0] for column in _NUMBERS},
+        }
     )
-    arrow = pa.Schema.from_pandas(compute_features(sample, params), preserve_index=False)
+    arrow = pa.Schema.from_pandas(
+        compute_features(sample, params), preserve_index=False
+    )
     return from_arrow_schema(arrow, prefer_timestamp_ntz=True)
 
 
