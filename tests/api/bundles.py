@@ -143,7 +143,7 @@ def make_manifest(
 
 def publish(root: Path, bundle: ModelBundle) -> None:
     """Publish ``bundle`` with the project's registry dataset (latest moves last)."""
-    ModelRegistryDataset(root=str(root)).save(bundle)
+    ModelRegistryDataset(path=str(root)).save(bundle)
 
 
 def publish_unlisted(root: Path, bundle: ModelBundle) -> Path:

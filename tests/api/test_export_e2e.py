@@ -69,7 +69,7 @@ def test_serves_the_exported_version(server: ApiServer, exported: KedroProject) 
         exported.path("features") / "cripto_features_latest.parquet"
     )
     rows = latest_rows(features)
-    bundle = ModelRegistryDataset(root=str(exported.path("model_registry"))).load()
+    bundle = ModelRegistryDataset(path=str(exported.path("model_registry"))).load()
     inputs = rows[bundle.feature_columns]
     for index, code in enumerate(manifest["training"]["assets"]):
         status, body = get_json(f"{server.url}/predict?ativo={code.lower()}")

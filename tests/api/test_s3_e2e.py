@@ -43,7 +43,7 @@ def registry(seaweedfs: SeaweedS3, real_features: pd.DataFrame) -> ModelRegistry
         Body=buffer.getvalue(),
     )
     return ModelRegistryDataset(
-        root=f"s3://{BUCKET}/models",
+        path=f"s3://{BUCKET}/models",
         credentials={"key": seaweedfs.access_key, "secret": seaweedfs.secret_key},
         fs_args={
             "client_kwargs": {

@@ -30,7 +30,7 @@ def bucket(seaweedfs: SeaweedS3) -> str:
 def registry(seaweedfs: SeaweedS3, bucket: str, request: pytest.FixtureRequest) -> ModelRegistryDataset:
     """A registry under a prefix of its own, credentials given as catalog credentials."""
     return ModelRegistryDataset(
-        root=f"s3://{bucket}/{request.node.name.replace('[', '-').rstrip(']')}/models",
+        path=f"s3://{bucket}/{request.node.name.replace('[', '-').rstrip(']')}/models",
         credentials={
             "key": seaweedfs.access_key,
             "secret": seaweedfs.secret_key,

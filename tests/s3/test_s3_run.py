@@ -93,7 +93,7 @@ def test_registry_dataset_loads_and_verifies_the_bucket(
     seaweedfs: SeaweedS3, first_run: list[str]
 ) -> None:
     registry = ModelRegistryDataset(
-        root=f"s3://{BUCKET}/models",
+        path=f"s3://{BUCKET}/models",
         credentials={
             "key": seaweedfs.access_key,
             "secret": seaweedfs.secret_key,

@@ -83,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         root = find_project(settings.project_path)
     except ProjectNotFound as error:
         parser.error(str(error))
-    # Like the kedro CLI, run from the project root: catalog paths that Kedro does not
-    # make absolute itself (e.g. the registry's ``root``) are relative to it.
+    # Like the kedro CLI, run from the project root, so that any relative path a
+    # custom dataset or hook uses means the same as in `kedro run`.
     os.chdir(root)
     settings = settings.model_copy(update={"project_path": root})
     uvicorn.run(

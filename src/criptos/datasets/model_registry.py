@@ -53,22 +53,25 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
 
         model_registry:
           type: criptos.datasets.ModelRegistryDataset
-          root: ${globals:paths.model_registry}
+          path: ${globals:paths.model_registry}
+
+    The root is given as ``path`` so that Kedro resolves a relative local root
+    against the project folder, as it does for every ``filepath``.
     """
 
     def __init__(
         self,
         *,
-        root: str,
+        path: str,
         credentials: dict[str, Any] | None = None,
         fs_args: dict[str, Any] | None = None,
         compress: int = 3,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        protocol, path = get_protocol_and_path(root)
+        protocol, root = get_protocol_and_path(path)
         self._protocol = protocol
-        self._root = path.rstrip("/")
-        self._root_uri = root.rstrip("/")
+        self._root = root.rstrip("/")
+        self._root_uri = str(path).rstrip("/")
         self._compress = int(compress)
         self._fs = fsspec.filesystem(
             protocol, **deepcopy(credentials or {}), **deepcopy(fs_args or {})

@@ -20,4 +20,4 @@ def small_models() -> dict[str, Pipeline]:
 @pytest.fixture
 def registry(tmp_path: Path) -> ModelRegistryDataset:
     """An empty registry on the local disk."""
-    return ModelRegistryDataset(root=str(tmp_path / "models"))
+    return ModelRegistryDataset(path=str(tmp_path / "models"))
