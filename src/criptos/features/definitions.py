@@ -66,10 +66,13 @@ def _asset_positions(assets: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def is_sorted(candles: pd.DataFrame) -> bool:
     """Whether rows are already in strictly increasing (ativo, data) order."""
-    assets = candles["ativo"]
-    if not assets.is_monotonic_increasing:
+    codes, uniques = pd.factorize(candles["ativo"], sort=False)
+    if len(codes) < 2:
+        return True
+    labels = np.asarray(uniques, dtype=object)
+    if (codes < 0).any() or np.any(np.diff(codes) < 0) or not (labels[1:] > labels[:-1]).all():
         return False
-    same_asset = (assets.to_numpy()[1:] == assets.to_numpy()[:-1]).astype(bool)
+    same_asset = codes[1:] == codes[:-1]
     dates = candles["data"].to_numpy()
     return bool((dates[1:][same_asset] > dates[:-1][same_asset]).all())
 

@@ -18,7 +18,9 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-_ROWS_PER_CHUNK = 262_144
+# Windows per block of the per-window kernels: (rows, window) blocks of this many rows
+# stay in the CPU cache (about 2x faster than large blocks; results are identical).
+_ROWS_PER_CHUNK = 16_384
 
 
 def _validate_window(window: int) -> None:
@@ -129,7 +131,9 @@ def _sorted_quantile(sorted_block: np.ndarray, quantile: float) -> np.ndarray:
 def _robust_stats_of_windows(block: np.ndarray) -> np.ndarray:
     ordered = np.sort(block, axis=1)
     median = _sorted_quantile(ordered, 0.5)
-    deviations = np.sort(np.abs(ordered - median[:, None]), axis=1)
+    deviations = ordered - median[:, None]
+    np.abs(deviations, out=deviations)
+    deviations.sort(axis=1)
     mad = _sorted_quantile(deviations, 0.5)
     iqr = _sorted_quantile(ordered, 0.75) - _sorted_quantile(ordered, 0.25)
     return np.column_stack([median, mad, iqr])
