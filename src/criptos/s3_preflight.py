@@ -76,8 +76,8 @@ class S3Location:
 
 
 def dataset_location(name: str, config: Mapping[str, Any]) -> S3Location | None:
-    """The S3 location of a catalog entry (``filepath``/``root``, wrapped ones too)."""
-    for field in ("filepath", "root", "path"):
+    """The S3 location of a catalog entry (``filepath``/``path``, wrapped ones too)."""
+    for field in ("filepath", "path"):
         value = config.get(field)
         if isinstance(value, str) and value.startswith(("s3://", "s3a://")):
             bucket, _, key = value.split("://", 1)[1].partition("/")

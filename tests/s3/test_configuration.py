@@ -34,10 +34,10 @@ def test_every_file_dataset_lives_in_the_seed_layout() -> None:
     )
     assert catalog["regressor_rf"]["filepath"] == "s3://criptos-data/artifacts/regressor_rf.joblib"
     assert catalog["training_metrics"]["filepath"] == "s3://criptos-data/reports/metrics.json"
-    assert catalog["model_registry"]["root"] == "s3://criptos-data/models"
+    assert catalog["model_registry"]["path"] == "s3://criptos-data/models"
     for name, entry in catalog.items():
         location = dataset_location(name, entry) if isinstance(entry, dict) else None
-        stored = any(key in entry for key in ("filepath", "root")) or "dataset" in entry
+        stored = any(key in entry for key in ("filepath", "path")) or "dataset" in entry
         if stored and entry.get("type") != "MemoryDataset":
             assert location is not None and location.bucket == "criptos-data", name
 
@@ -45,14 +45,14 @@ def test_every_file_dataset_lives_in_the_seed_layout() -> None:
 def test_bucket_comes_from_run_parameters() -> None:
     catalog = s3_catalog({"bucket": "my-bucket"})
     assert catalog["raw_candles"]["filepath"] == "s3://my-bucket/raw/raw.csv"
-    assert catalog["model_registry"]["root"] == "s3://my-bucket/models"
+    assert catalog["model_registry"]["path"] == "s3://my-bucket/models"
 
 
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
         ({"filepath": "s3://b/raw/raw.csv"}, S3Location("d", "b", "raw/raw.csv")),
-        ({"root": "s3://b/models/"}, S3Location("d", "b", "models")),
+        ({"path": "s3://b/models/"}, S3Location("d", "b", "models")),
         ({"dataset": {"filepath": "s3://b/f.parquet"}}, S3Location("d", "b", "f.parquet")),
         ({"filepath": "data/01_raw/raw.csv"}, None),
         ({"type": "MemoryDataset"}, None),
