@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export KEDRO_DISABLE_TELEMETRY := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format install install-dev clean-data serve
+.PHONY: run test lint format install install-dev install-explore serve viz notebook
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "criptos needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -18,10 +18,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,explore,spark]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-explore
+
+$(VENV)/.installed-explore: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[explore]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-explore: $(VENV)/.installed-explore
 
 ## run: set up .venv, write the sample raw.csv if there is none, run the default pipeline
 run: install
@@ -46,3 +51,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 serve: install
 	$(BIN)/python -m criptos.api --host $(HOST) --port $(PORT)
+
+## viz: kedro-viz on http://127.0.0.1:4141 (lineage, layers, plot previews); works offline
+viz: install-explore
+	$(BIN)/kedro viz run --no-browser
+
+## notebook: JupyterLab on notebooks/ (each notebook starts with %load_ext kedro.ipython)
+notebook: install-explore
+	$(BIN)/jupyter lab --no-browser notebooks/
