@@ -37,7 +37,11 @@ class PreviousFeatures:
         if not self.filesystem.exists(self.path):
             logger.info("No previous feature table at %s", self.path)
             return None
-        return pq.ParquetFile(self.filesystem.open(self.path, mode="rb"))
+        if "file" in _protocols(self.filesystem):
+            # Arrow's own reader: several times faster than a Python file object, and
+            # without memory mapping the pages read are not kept.
+            return pq.ParquetFile(self.path, memory_map=False, pre_buffer=False)
+        return pq.ParquetFile(self.filesystem.open(self.path, mode="rb"), pre_buffer=False)
 
     def metadata(self) -> dict[str, Any]:
         """Key/value metadata of the previous file (empty when there is none)."""
@@ -46,6 +50,11 @@ class PreviousFeatures:
         with self.filesystem.open(self.path, mode="rb") as stream:
             raw = pq.read_schema(stream).metadata or {}
         return {key.decode(): _decode(value) for key, value in raw.items()}
+
+
+def _protocols(filesystem: Any) -> tuple[str, ...]:
+    protocol = filesystem.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
 def _decode(value: bytes) -> Any:
