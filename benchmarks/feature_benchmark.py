@@ -41,6 +41,7 @@ from tests.kedro_project import (
 )
 
 from benchmarks.compare import compare_seed_features, frames_identical
+from benchmarks.incremental_compute import incremental_compute_seconds
 from benchmarks.report import write_section
 from benchmarks.synthetic_raw import write_synthetic_raw
 
@@ -171,6 +172,12 @@ def run(assets: int, days: int, write_docs: bool) -> None:
         "project (full, history)",
         _kedro_command(daily, "feature_engineering.mode=full"),
     )
+    compute_seconds, new_rows = incremental_compute_seconds(
+        daily.path("features") / "cripto_features_latest.parquet", last_day
+    )
+    logger.info(
+        "incremental state + %d new rows: %.2f s in process", new_rows, compute_seconds
+    )
     daily.use_raw_file(last_day)
     incremental = measure(
         "project (incremental, one day)",
@@ -191,6 +198,7 @@ def run(assets: int, days: int, write_docs: bool) -> None:
             assets=assets, days=days, raw=raw, load=load,
             floor=floor, naive=naive, project=project, incremental=incremental,
             comparison=comparison, incremental_identical=identical,
+            incremental_compute=(compute_seconds, new_rows),
             when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )  # fmt: skip
     if comparison.mismatches or not identical:

@@ -55,6 +55,18 @@ def _section(values: dict[str, Any]) -> str:
                 if scaled
                 else "."
             ),
+            "- What each contender does: the project run is the whole `kedro run` (about 2 s of "
+            "start-up loading every registered pipeline, Arrow CSV read, row validation with "
+            "quarantine and report, features of 200,000-row batches of whole assets on two "
+            "threads written as Parquet row groups, latest as a hard link of the dated file); "
+            "the naive reference computes only the seed's columns (the project writes 56); the "
+            "I/O floor parses numbers while reading and computes nothing.",
+            "- The incremental run rewrites the whole dated file (one Parquet file by contract; "
+            "latest is a hard link of it), so its time is bounded below by decoding and "
+            "re-encoding the full feature table. The new work itself, measured in process "
+            f"(reading the carried-over state and computing {values['incremental_compute'][1]:,} "
+            f"new rows): {values['incremental_compute'][0]:.2f} s, "
+            f"{values['incremental_compute'][0] / project.seconds:.0%} of the full run.",
             f"- The machine was shared with other jobs (load average {values['load'][0]:.2f} / "
             f"{values['load'][1]:.2f} / {values['load'][2]:.2f} at the start): absolute times are "
             "noisy; the ratios within one run are what matter.",

@@ -231,6 +231,10 @@ class IncrementalFeatureTable:
         computed = pa.concat_tables(list(table.iter_tables()))
         return computed.filter(pa.array(~lookback)).cast(self.previous.schema_arrow)
 
+    def new_rows(self) -> pa.Table:
+        """Only the computed rows (new days, corrected and new assets), without the copy."""
+        return self._computed(_previous_assets(self.previous))
+
     def iter_tables(self) -> Iterator[pa.Table]:
         """Previous rows (minus recomputed assets) merged with computed rows, in (ativo, data) order.
 
