@@ -262,17 +262,21 @@ def _exact_duplicates(
 
 
 def _clean_candles(typed: _TypedRows, order: np.ndarray) -> pd.DataFrame:
-    """Clean candles from the rows ``order`` (already in (ativo, data) order)."""
+    """Clean candles from the rows ``order`` (already in (ativo, data) order).
+
+    Consumes ``typed.numbers``: each parsed column is released once gathered.
+    """
     labels = pa.array(typed.asset_labels, pa.large_string())
     assets = labels.take(pa.array(typed.asset_code[order]))
+    numbers = {
+        column: np.take(typed.numbers.pop(column), order)
+        for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)
+    }
     return pd.DataFrame(
         {
             "ativo": pa.table({"ativo": assets}).to_pandas()["ativo"],
             "data": typed.dates[order],
-            **{
-                column: typed.numbers[column][order]
-                for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)
-            },
+            **numbers,
         },
         copy=False,
     )
