@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -24,3 +26,24 @@ def test_every_node_has_a_readable_name_and_a_docstring(name: str):
         assert node.name and "(" not in node.name and "<" not in node.name, node.name
         doc = inspect.getdoc(node.func)
         assert doc and len(doc.split()) >= 4, f"node {node.name} lacks a docstring"
+
+
+def test_feature_engineering_alone_does_not_import_training_libraries():
+    """``kedro run --pipelines feature_engineering`` skips scikit-learn's start-up."""
+    code = (
+        "import sys\n"
+        "from criptos.pipeline_registry import register_pipelines\n"
+        "pipelines = register_pipelines()\n"
+        "assert 'training' in pipelines and len(pipelines) == len(list(pipelines))\n"
+        "pipelines['feature_engineering']\n"
+        "print(sorted(name for name in ('sklearn', 'matplotlib') if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_unknown_pipeline_is_a_key_error():
+    with pytest.raises(KeyError):
+        register_pipelines()["no_such_pipeline"]

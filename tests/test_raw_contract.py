@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from criptos.datasets import RawCandlesDataset
@@ -17,8 +19,20 @@ from criptos.raw_contract import (
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw
 
 
-def _read(content: bytes):
-    return read_raw_candles(io.BytesIO(content), source="raw.csv")
+@pytest.fixture(params=["stream", "path"])
+def read(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Callable[[bytes], pd.DataFrame]:
+    """Read raw bytes as a binary stream (object stores) or by local path (Arrow's own reader)."""
+
+    def read_content(content: bytes) -> pd.DataFrame:
+        if request.param == "stream":
+            return read_raw_candles(io.BytesIO(content), source="raw.csv")
+        path = tmp_path / "raw.csv"
+        path.write_bytes(content)
+        return read_raw_candles(path, source="raw.csv")
+
+    return read_content
 
 
 def test_reads_text_columns_in_contract_order(tmp_path: Path):
@@ -32,24 +46,24 @@ def test_reads_text_columns_in_contract_order(tmp_path: Path):
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n", b"\xef\xbb\xbf"])
-def test_empty_file_is_fatal(content: bytes):
+def test_empty_file_is_fatal(read, content: bytes):
     with pytest.raises(RawFileError, match="empty"):
-        _read(content)
+        read(content)
 
 
-def test_missing_column_is_named():
+def test_missing_column_is_named(read):
     header = HEADER.replace("|fechamento", "")
     rows = ["BTC|2021-01-01|1609459200|110|95|100|10|1050"]
     with pytest.raises(RawFileError, match="missing required column.*fechamento"):
-        _read("\n".join([header, *rows]).encode())
+        read("\n".join([header, *rows]).encode())
 
 
-def test_comma_separated_file_is_a_delimiter_error():
+def test_comma_separated_file_is_a_delimiter_error(read):
     content = "\n".join(
         [HEADER.replace("|", ","), GOOD_ROWS[0].replace("|", ",")]
     ).encode()
     with pytest.raises(RawFileError, match="delimiter.*','"):
-        _read(content)
+        read(content)
 
 
 @pytest.mark.parametrize(
@@ -58,15 +72,15 @@ def test_comma_separated_file_is_a_delimiter_error():
     ids=["in-a-field", "in-a-malformed-line"],
 )
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_bytes_that_are_not_utf8_are_undecodable(bad_line: bytes):
+def test_bytes_that_are_not_utf8_are_undecodable(read, bad_line: bytes):
     content = (HEADER + "\n" + "BTC|2021-01-01|1|2|1|1|1|1|1\n").encode() + bad_line
     with pytest.raises(RawFileError, match="undecodable"):
-        _read(content)
+        read(content)
 
 
-def test_undecodable_header_is_named():
+def test_undecodable_header_is_named(read):
     with pytest.raises(RawFileError, match="undecodable"):
-        _read(b"ativo\xff|data\n")
+        read(b"ativo\xff|data\n")
 
 
 def test_bom_and_crlf_are_accepted(tmp_path: Path):
@@ -81,19 +95,19 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path):
     assert windows_style.equals(plain)
 
 
-def test_extra_columns_are_ignored_and_order_is_free():
+def test_extra_columns_are_ignored_and_order_is_free(read):
     header = "fechamento|extra|ativo|data|timestamp|maximo|minimo|abertura|volumefrom|volumeto"
     content = (
         f"{header}\n105|zzz|BTC|2021-01-01|1609459200|110|95|100|10|1050\n".encode()
     )
-    frame = _read(content)
+    frame = read(content)
     assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
     assert frame.loc[0, "fechamento"] == "105"
     assert frame.loc[0, "ativo"] == "BTC"
 
 
-def test_line_with_wrong_field_count_is_kept_for_quarantine():
+def test_line_with_wrong_field_count_is_kept_for_quarantine(read):
     content = f"{HEADER}\n{GOOD_ROWS[0]}\nBTC|2021-01-02|oops\n".encode()
-    frame = _read(content)
+    frame = read(content)
     assert len(frame) == 2
     assert frame[MALFORMED_LINE_COLUMN].tolist()[1] == "BTC|2021-01-02|oops"

@@ -10,6 +10,7 @@ quarantine them with a reason instead of failing the run.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
@@ -78,16 +79,27 @@ def _text_memory_pool() -> pa.MemoryPool:
         return pa.default_memory_pool()
 
 
-def read_raw_candles(stream: BinaryIO, source: str = "raw file") -> pd.DataFrame:
+def _read_head(data: BinaryIO | Path) -> bytes:
+    """The first bytes of the file (enough for its header line); rewinds a stream."""
+    if isinstance(data, Path):
+        with data.open("rb") as stream:
+            return stream.read(_HEADER_PROBE_BYTES)
+    head = data.read(_HEADER_PROBE_BYTES)
+    data.seek(0)
+    return head
+
+
+def read_raw_candles(data: BinaryIO | Path, source: str = "raw file") -> pd.DataFrame:
     """Read a raw candle file into a frame of text columns (``RAW_COLUMNS`` only).
 
+    ``data`` is a binary stream or, for a local file, its path: Arrow then reads
+    the file natively, without going through a Python file object (faster).
     Values stay text so that row validation can tell "missing" from "not a number";
     empty fields become missing. A UTF-8 byte-order mark and CRLF line ends are
     accepted. Lines with the wrong number of fields come back as extra rows holding
     only ``MALFORMED_LINE_COLUMN``.
     """
-    columns = header_columns(stream.read(_HEADER_PROBE_BYTES), source)
-    stream.seek(0)
+    columns = header_columns(_read_head(data), source)
     malformed: list[str] = []
 
     def keep_malformed(row: pacsv.InvalidRow) -> str:
@@ -96,7 +108,7 @@ def read_raw_candles(stream: BinaryIO, source: str = "raw file") -> pd.DataFrame
 
     try:
         table = pacsv.read_csv(
-            stream,
+            str(data) if isinstance(data, Path) else data,
             memory_pool=_text_memory_pool(),
             read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
             parse_options=pacsv.ParseOptions(

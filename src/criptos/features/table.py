@@ -71,7 +71,11 @@ def asset_batches(assets: pd.Series, rows_per_batch: int) -> list[slice]:
 def ordered_map(
     work: Callable[[int], pa.Table], count: int, workers: int
 ) -> Iterator[pa.Table]:
-    """``work(0), work(1), ...`` computed ``workers`` at a time, yielded in order."""
+    """``work(0), work(1), ...`` computed ``workers`` at a time, yielded in order.
+
+    While the consumer handles one result (writes a row group), ``workers`` more are
+    in progress, so that no worker idles during the write.
+    """
     if workers <= 1:
         for index in range(count):
             yield work(index)
@@ -80,7 +84,7 @@ def ordered_map(
         pending: deque[Future[pa.Table]] = deque()
         for index in range(count):
             pending.append(pool.submit(work, index))
-            if len(pending) >= workers:
+            if len(pending) > workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
