@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from criptos.features import windows
 from criptos.features.history import AssetHistory
@@ -31,16 +32,18 @@ def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return ratio
 
 
-_COMPARISON_LABELS = np.array(["abaixo", "igual", "acima"], dtype=object)
-_DIRECTION_LABELS = np.array(["bear", "bull", "doji"], dtype=object)
+_COMPARISON_LABELS = pa.array(["abaixo", "igual", "acima"], pa.large_string())
+_DIRECTION_LABELS = pa.array(["bear", "bull", "doji"], pa.large_string())
 
 
-def _labels(codes: np.ndarray, labels: np.ndarray, missing: np.ndarray | None = None):
-    """Text column from small integer codes (``missing`` rows become NA)."""
-    values = labels[codes]
-    if missing is not None:
-        values[missing] = None
-    return pd.array(values, dtype="str")
+def _labels(
+    codes: np.ndarray, labels: pa.Array, missing: np.ndarray | None = None
+) -> pd.api.extensions.ExtensionArray:
+    """Text column from small integer codes (``missing`` rows become NA).
+
+    Arrow's ``take`` builds the strings without one Python object per row.
+    """
+    return pd.array(labels.take(pa.array(codes, mask=missing)), dtype="str")
 
 
 def _compare(current: np.ndarray, previous: np.ndarray):
