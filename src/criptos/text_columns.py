@@ -62,9 +62,8 @@ def parse_numbers(text: pa.ChunkedArray) -> np.ndarray:
     """Text to float64; missing, unparseable and infinite cells become NaN."""
     parsed = _retry_trimmed(text, _cast_float, _number_or_none)
     values = parsed.to_numpy()
-    if values.dtype != np.float64:
-        values = values.astype(np.float64)
-    values = np.array(values, dtype=np.float64, copy=True)
+    if values.dtype != np.float64 or not values.flags.writeable:
+        values = values.astype(np.float64)  # a copy we may write to
     values[~np.isfinite(values)] = np.nan
     return values
 

@@ -44,17 +44,27 @@ def shift(values: np.ndarray, positions: np.ndarray, periods: int = 1) -> np.nda
     return out
 
 
-def rolling_sum(values: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:
-    """Sum of the last ``window`` values (added oldest first); NaN if any is NaN."""
+def _rolling_fold(
+    values: np.ndarray, positions: np.ndarray, window: int, combine: np.ufunc
+) -> np.ndarray:
+    """``combine`` folded over the last ``window`` values, oldest first (NaN propagates).
+
+    One vectorized pass per offset in the window over contiguous memory.
+    """
     _validate_window(window)
     size = len(values)
     out = np.full(size, np.nan)
     if size >= window:
         total = values[: size - window + 1].astype(np.float64, copy=True)
         for offset in range(1, window):
-            total += values[offset : size - window + 1 + offset]
+            combine(total, values[offset : size - window + 1 + offset], out=total)
         out[window - 1 :] = total
     return _blank_partial_windows(out, positions, window)
+
+
+def rolling_sum(values: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:
+    """Sum of the last ``window`` values (added oldest first); NaN if any is NaN."""
+    return _rolling_fold(values, positions, window, np.add)
 
 
 def rolling_mean(values: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:
@@ -108,13 +118,13 @@ def _per_window(
 
 
 def rolling_max(values: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:
-    """Largest of the last ``window`` values."""
-    return _per_window(values, positions, window, lambda block: block.max(axis=1))[:, 0]
+    """Largest of the last ``window`` values; NaN if any is NaN."""
+    return _rolling_fold(values, positions, window, np.maximum)
 
 
 def rolling_min(values: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:
-    """Smallest of the last ``window`` values."""
-    return _per_window(values, positions, window, lambda block: block.min(axis=1))[:, 0]
+    """Smallest of the last ``window`` values; NaN if any is NaN."""
+    return _rolling_fold(values, positions, window, np.minimum)
 
 
 def _sorted_quantile(sorted_block: np.ndarray, quantile: float) -> np.ndarray:
