@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from criptos import text_columns
 from criptos.features import windows
 from criptos.features.history import AssetHistory
 from criptos.features.params import FeatureParams
@@ -67,15 +69,30 @@ def _asset_positions(assets: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(size) - first_row, first_row
 
 
+def _adjacent_assets(assets: pd.Series) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """``ativo`` of rows ``0..n-2`` and of rows ``1..n-1`` as Arrow text (no Python strings)."""
+    text = text_columns.as_arrow(assets)
+    return text[:-1], text[1:]
+
+
+def asset_changes(assets: pd.Series) -> np.ndarray:
+    """Per pair of neighbouring rows, whether ``ativo`` changes (a missing one always does)."""
+    previous, current = _adjacent_assets(assets)
+    changed = pc.not_equal(previous, current).fill_null(True)
+    return np.asarray(changed.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def is_sorted(candles: pd.DataFrame) -> bool:
     """Whether rows are already in strictly increasing (ativo, data) order."""
-    codes, uniques = pd.factorize(candles["ativo"], sort=False)
-    if len(codes) < 2:
+    assets = candles["ativo"]
+    if len(assets) < 2:
         return True
-    labels = np.asarray(uniques, dtype=object)
-    if (codes < 0).any() or np.any(np.diff(codes) < 0) or not (labels[1:] > labels[:-1]).all():
+    if assets.isna().any():
         return False
-    same_asset = codes[1:] == codes[:-1]
+    previous, current = _adjacent_assets(assets)
+    if not pc.all(pc.less_equal(previous, current)).as_py():
+        return False
+    same_asset = ~asset_changes(assets)
     dates = candles["data"].to_numpy()
     return bool((dates[1:][same_asset] > dates[:-1][same_asset]).all())
 

@@ -22,7 +22,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from criptos.features.definitions import compute_features, sort_candles
+from criptos.features.definitions import (
+    asset_changes,
+    compute_features,
+    sort_candles,
+)
 from criptos.features.history import AssetHistory
 from criptos.features.params import FeatureParams
 
@@ -56,15 +60,14 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
 
 def asset_batches(assets: pd.Series, rows_per_batch: int) -> list[slice]:
     """Row slices of sorted candles, each holding whole assets and about ``rows_per_batch`` rows."""
-    values = assets.to_numpy()
-    if len(values) == 0:
+    if len(assets) == 0:
         return []
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    starts = np.flatnonzero(np.r_[True, asset_changes(assets)])
     bounds = [0]
     for start in starts[1:]:
         if start - bounds[-1] >= rows_per_batch:
             bounds.append(int(start))
-    bounds.append(len(values))
+    bounds.append(len(assets))
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
