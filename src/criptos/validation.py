@@ -263,17 +263,25 @@ def _exact_duplicates(
     return duplicate
 
 
+def _gather_number(typed: _TypedRows, column: str, order: np.ndarray) -> np.ndarray:
+    """Rows ``order`` of a parsed column, releasing the parsed column."""
+    return np.take(typed.numbers.pop(column), order)
+
+
 def _clean_candles(typed: _TypedRows, order: np.ndarray) -> pd.DataFrame:
     """Clean candles from the rows ``order`` (already in (ativo, data) order).
 
-    Consumes ``typed.numbers``: each parsed column is released once gathered.
+    Consumes ``typed.numbers``: each parsed column is released once gathered. The
+    gathers (random access, GIL released) run on two threads.
     """
     labels = pa.array(typed.asset_labels, pa.large_string())
     assets = labels.take(pa.array(typed.asset_code[order]))
-    numbers = {
-        column: np.take(typed.numbers.pop(column), order)
-        for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)
-    }
+    columns = (*PRICE_COLUMNS, *VOLUME_COLUMNS)
+    with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
+        gathered = pool.map(
+            lambda column: _gather_number(typed, column, order), columns
+        )
+        numbers = dict(zip(columns, gathered, strict=True))
     return pd.DataFrame(
         {
             "ativo": pa.table({"ativo": assets}).to_pandas()["ativo"],
