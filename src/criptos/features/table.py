@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -124,7 +125,19 @@ class FeatureTable:
             table = to_arrow(compute_features(batch, self.params, self.history))
             return _with_metadata(table, self.params)
 
-        yield from ordered_map(work, len(slices), self.workers)
+        started = time.perf_counter()
+        report_every = max(1, len(slices) // 10)
+        for index, table in enumerate(ordered_map(work, len(slices), self.workers), 1):
+            if index % report_every == 0 or index == len(slices):
+                logger.info(
+                    "Features: batch %d/%d done (%d of %d rows) in %.1f s",
+                    index,
+                    len(slices),
+                    slices[index - 1].stop,
+                    len(self.candles),
+                    time.perf_counter() - started,
+                )
+            yield table
 
     def to_pandas(self) -> pd.DataFrame:
         """The whole table in memory (small data and tests)."""
