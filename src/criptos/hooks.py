@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -40,6 +41,21 @@ class S3PreflightHook:
             required=pipeline.inputs(),
             loads_when_missing=lambda name: _loads(catalog, name),
         )
+
+
+class RunTimerHook:
+    """Logs how long the pipeline itself ran, start-up of Python and Kedro excluded."""
+
+    def __init__(self) -> None:
+        self._started = 0.0
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        self._started = time.perf_counter()
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        logger.info("Pipeline ran in %.2f s", time.perf_counter() - self._started)
 
 
 def _loads(catalog: Any, name: str) -> bool:

@@ -3,7 +3,7 @@
 import os
 
 from criptos.config_loader import ProjectConfigLoader, run_param_default
-from criptos.hooks import S3PreflightHook
+from criptos.hooks import RunTimerHook, S3PreflightHook
 from criptos.run_date import resolve_run_date
 from criptos.spark_session import SparkSessionHook
 
@@ -24,4 +24,4 @@ CONFIG_LOADER_ARGS = {
 
 # Clear messages and an untouched bucket when S3 is unreachable, refuses the
 # credentials, lacks the bucket or lacks an input such as raw/raw.csv.
-HOOKS = (S3PreflightHook(), SparkSessionHook())
+HOOKS = (S3PreflightHook(), SparkSessionHook(), RunTimerHook())

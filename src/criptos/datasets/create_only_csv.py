@@ -21,6 +21,8 @@ class CreateOnlyCSVDataset(CSVDataset):
     def save(self, data: pd.DataFrame) -> None:
         save_path = get_filepath_str(self._get_save_path(), self._protocol)
         if self._fs.exists(save_path):
-            logger.warning("%s already exists: left untouched, nothing written", save_path)
+            logger.warning(
+                "%s already exists: left untouched, nothing written", save_path
+            )
             return
         super().save(data)

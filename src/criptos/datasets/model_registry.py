@@ -102,7 +102,9 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
             return
         folder = posixpath.dirname(path)
         self._fs.makedirs(folder, exist_ok=True)
-        temporary = posixpath.join(folder, f".{posixpath.basename(path)}.{uuid.uuid4().hex}.tmp")
+        temporary = posixpath.join(
+            folder, f".{posixpath.basename(path)}.{uuid.uuid4().hex}.tmp"
+        )
         try:
             self._fs.pipe_file(temporary, data)
             self._fs.mv(temporary, path)
@@ -115,7 +117,9 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
         try:
             return self._fs.cat_file(path)
         except FileNotFoundError:
-            raise MissingRegistryFile(f"{self._protocol_uri(path)} does not exist") from None
+            raise MissingRegistryFile(
+                f"{self._protocol_uri(path)} does not exist"
+            ) from None
 
     def _protocol_uri(self, path: str) -> str:
         return path if self._protocol == "file" else f"{self._protocol}://{path}"
@@ -125,7 +129,9 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
         try:
             return json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelRegistryError(f"{self._protocol_uri(path)} is not valid JSON: {exc}") from None
+            raise ModelRegistryError(
+                f"{self._protocol_uri(path)} is not valid JSON: {exc}"
+            ) from None
 
     # ------------------------------------------------------------------ read
 
@@ -154,12 +160,16 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
     def load_version(self, version: str) -> ModelBundle:
         """The bundle of ``version``, every model checked against its sha256."""
         if not is_version(str(version)):
-            raise ModelRegistryError(f"{version!r} is not a version name like 20261127T101500Z")
+            raise ModelRegistryError(
+                f"{version!r} is not a version name like 20261127T101500Z"
+            )
         manifest = self._read_json(self._path(version, MANIFEST_FILE))
         try:
             check_manifest(manifest)
         except ValueError as exc:
-            raise ModelRegistryError(f"{self._uri(version, MANIFEST_FILE)}: {exc}") from None
+            raise ModelRegistryError(
+                f"{self._uri(version, MANIFEST_FILE)}: {exc}"
+            ) from None
         if manifest["version"] != version:
             raise ModelRegistryError(
                 f"{self._uri(version, MANIFEST_FILE)} names version {manifest['version']!r}"
@@ -209,7 +219,9 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
         if policy.keep_last is not None:
             self._prune(int(policy.keep_last))
 
-    def _serialise(self, bundle: ModelBundle) -> tuple[dict[str, bytes], dict[str, Any]]:
+    def _serialise(
+        self, bundle: ModelBundle
+    ) -> tuple[dict[str, bytes], dict[str, Any]]:
         """Model files as bytes and the manifest completed with file names and sha256."""
         manifest = deepcopy(bundle.manifest)
         entries = manifest.setdefault("models", {})
@@ -229,7 +241,9 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
             raise ModelRegistryError(f"refusing to publish: {exc}") from None
         return files, manifest
 
-    def _write_version(self, version: str, files: dict[str, bytes], manifest: dict) -> None:
+    def _write_version(
+        self, version: str, files: dict[str, bytes], manifest: dict
+    ) -> None:
         """Write ``<root>/<version>/`` completely, or remove what was written and raise."""
         self._fs.invalidate_cache(self._path(version))
         if self._fs.exists(self._path(version, MANIFEST_FILE)):
@@ -241,10 +255,17 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
                 self._write(self._path(version, file_name), content)
             self._write(self._path(version, MANIFEST_FILE), _manifest_bytes(manifest))
         except BaseException:
-            logger.error("Writing version %s failed; removing the partial folder", version)
+            logger.error(
+                "Writing version %s failed; removing the partial folder", version
+            )
             self._remove_quietly(self._path(version))
             raise
-        logger.info("Wrote model version %s (%d models) to %s", version, len(files), self._uri(version))
+        logger.info(
+            "Wrote model version %s (%d models) to %s",
+            version,
+            len(files),
+            self._uri(version),
+        )
 
     def _move_latest(self, files: dict[str, bytes], manifest: dict) -> None:
         """Copy the models into ``latest/``, then switch ``latest/manifest.json``."""
@@ -277,4 +298,9 @@ def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
 
 
-__all__ = ["MissingRegistryFile", "ModelRegistryDataset", "ModelRegistryError", "PublishPolicy"]
+__all__ = [
+    "MissingRegistryFile",
+    "ModelRegistryDataset",
+    "ModelRegistryError",
+    "PublishPolicy",
+]

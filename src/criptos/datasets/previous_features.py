@@ -1,6 +1,6 @@
 """Read-only view of the previous feature table: the state of a daily incremental run.
 
-Points at the same file as ``cripto_features_latest`` under another catalog name
+Points at the same file (or folder) as ``cripto_features_latest`` under another catalog name
 (Kedro pipelines may not read and write one dataset). Loading never fails for a
 missing file and reads nothing yet: it returns a ``PreviousFeatures`` handle that
 the node reads only in incremental mode.
@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
 from kedro.io.core import get_protocol_and_path
 
+from criptos.datasets.parquet_parts import PartsTable, list_parts
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,26 +30,33 @@ class PreviousFeatures:
     path: str
     filesystem: Any
 
-    def open(self) -> pq.ParquetFile | None:
-        """The previous file, to read by columns or stream by batches; None if absent.
+    def open(self) -> pq.ParquetFile | PartsTable | None:
+        """The previous table, to read by columns or stream by batches; None if absent.
 
-        The open handle keeps reading the same bytes even after the file name is
-        replaced by a new latest.
+        A single file's open handle keeps reading the same bytes even after the file
+        name is replaced by a new latest; a folder's files are never rewritten.
         """
         if not self.filesystem.exists(self.path):
             logger.info("No previous feature table at %s", self.path)
             return None
+        if self.filesystem.isdir(self.path):
+            return PartsTable.open(self.filesystem, self.path)
         if "file" in _protocols(self.filesystem):
             # Arrow's own reader: several times faster than a Python file object, and
             # without memory mapping the pages read are not kept.
             return pq.ParquetFile(self.path, memory_map=False, pre_buffer=False)
-        return pq.ParquetFile(self.filesystem.open(self.path, mode="rb"), pre_buffer=False)
+        return pq.ParquetFile(
+            self.filesystem.open(self.path, mode="rb"), pre_buffer=False
+        )
 
     def metadata(self) -> dict[str, Any]:
         """Key/value metadata of the previous file (empty when there is none)."""
         if not self.filesystem.exists(self.path):
             return {}
-        with self.filesystem.open(self.path, mode="rb") as stream:
+        path = self.path
+        if self.filesystem.isdir(path):
+            path = list_parts(self.filesystem, path)[0][0]
+        with self.filesystem.open(path, mode="rb") as stream:
             raw = pq.read_schema(stream).metadata or {}
         return {key.decode(): _decode(value) for key, value in raw.items()}
 

@@ -27,6 +27,13 @@ import pyarrow.compute as pc
 from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS, sort_candles
 from criptos.features.history import AssetHistory
 from criptos.features.params import FeatureParams
+from criptos.features.row_order import interleave, sort_keys
+from criptos.features.state import (
+    STATE_COLUMNS,
+    PreviousState,
+    append_to_state,
+    previous_state,
+)
 from criptos.features.table import ROWS_PER_BATCH, WORKERS, FeatureTable
 
 logger = logging.getLogger(__name__)
@@ -62,76 +69,6 @@ class InMemoryTable:
         yield from self.table.to_batches(max_chunksize=batch_size)
 
 
-_STATE_COLUMNS = [*INPUT_COLUMNS, "max_acum"]
-
-
-@dataclass(frozen=True)
-class _PreviousAssets:
-    """Row ranges, raw candles and carried-over values of the previous table's assets."""
-
-    names: np.ndarray  # sorted asset names
-    start: np.ndarray
-    stop: np.ndarray
-    last_date: pd.Series  # by asset name
-    history: AssetHistory
-    state: pa.Table  # the previous table's input columns and max_acum
-
-    def rows_of(self, assets: np.ndarray) -> np.ndarray:
-        """Row indices of ``assets`` (a sorted subset of ``names``) in the previous table."""
-        where = np.searchsorted(self.names, assets)
-        return np.concatenate(
-            [np.arange(self.start[i], self.stop[i]) for i in where]
-            or [np.array([], dtype=np.int64)]
-        )
-
-    def candles(self, rows: np.ndarray) -> pd.DataFrame:
-        """Raw candles of the previous table at ``rows``."""
-        frame = (
-            self.state.select(list(INPUT_COLUMNS))
-            .take(pa.array(rows, pa.int64()))
-            .to_pandas()
-        )
-        frame["data"] = frame["data"].astype("datetime64[ns]")
-        return frame
-
-
-def _previous_assets(previous: PreviousTable) -> _PreviousAssets:
-    """Read the state columns of the previous table (it must be in (ativo, data) order)."""
-    state = previous.read(_STATE_COLUMNS)
-    encoded = pc.dictionary_encode(state.column("ativo")).combine_chunks()
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    starts = (
-        np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        if len(codes)
-        else np.array([], int)
-    )
-    stops = np.r_[starts[1:], len(codes)].astype(np.int64)
-    dates = state.column("data").to_numpy().astype("datetime64[ns]")
-    same_asset = codes[1:] == codes[:-1]
-    if len(starts) != len(names) or not (
-        (names[1:] > names[:-1]).all()
-        and (dates[1:][same_asset] > dates[:-1][same_asset]).all()
-    ):
-        raise ValueError("the previous feature table is not in (ativo, data) order")
-    unique = names[codes[starts]] if len(codes) else names
-    close = state.column("fechamento").to_numpy()
-    running_max = state.column("max_acum").to_numpy()
-    return _PreviousAssets(
-        names=unique,
-        start=starts,
-        stop=stops,
-        last_date=pd.Series(
-            dates[stops - 1] if len(stops) else [], index=unique, dtype="datetime64[ns]"
-        ),
-        history=AssetHistory(
-            first_close=pd.Series(close[starts], index=unique, dtype="float64"),
-            max_close=pd.Series(running_max[stops - 1], index=unique, dtype="float64"),
-        ),
-        state=state,
-    )
-
-
 @dataclass
 class IncrementalFeatureTable:
     """The previous feature table continued with new clean candles (see module docstring)."""
@@ -143,6 +80,12 @@ class IncrementalFeatureTable:
     workers: int = WORKERS
     written_to: str | None = field(default=None, compare=False)
     recomputed_assets: list[str] = field(default_factory=list, compare=False)
+    _assets: PreviousState | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _computed_rows: pa.Table | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.candles = sort_candles(self.candles)
@@ -150,7 +93,7 @@ class IncrementalFeatureTable:
             self.previous = InMemoryTable(self.previous)
 
     def _overlap_changes(
-        self, overlap: pd.DataFrame, assets: _PreviousAssets
+        self, overlap: pd.DataFrame, assets: PreviousState
     ) -> np.ndarray:
         """Assets whose past days changed: a different value, or a day that was not there."""
         if overlap.empty:
@@ -169,7 +112,7 @@ class IncrementalFeatureTable:
             changed |= ~((new == previous) | (np.isnan(new) & np.isnan(previous)))
         return np.unique(merged.loc[changed, "ativo"].to_numpy())
 
-    def _work(self, assets: _PreviousAssets) -> tuple[pd.DataFrame, AssetHistory]:
+    def _work(self, assets: PreviousState) -> tuple[pd.DataFrame, AssetHistory]:
         """Candles to compute (with look-back rows flagged), and the history they continue."""
         new = self.candles
         known = new["ativo"].isin(assets.names).to_numpy()
@@ -221,8 +164,48 @@ class IncrementalFeatureTable:
         )
         return sort_candles(work), history
 
-    def _computed(self, assets: _PreviousAssets) -> pa.Table:
-        """Feature rows of the new, corrected and continued candles (look-back rows dropped)."""
+    def _state(self) -> PreviousState:
+        """The previous state: the stored tail (parts layout) when this run only adds
+        later days or new assets, else every previous row."""
+        if self._assets is None:
+            read_stored = getattr(self.previous, "read_state", None)
+            stored = read_stored() if read_stored is not None else None
+            if stored is not None:
+                tail = previous_state(stored, complete=False)
+                if self._only_appends(tail):
+                    self._assets = tail
+            if self._assets is None:
+                self._assets = self._complete_state()
+        return self._assets
+
+    def _complete_state(self) -> PreviousState:
+        return previous_state(self.previous.read(STATE_COLUMNS), complete=True)
+
+    def _only_appends(self, assets: PreviousState) -> bool:
+        """Whether every new candle of a known asset is after that asset's last day."""
+        last = self.candles["ativo"].map(assets.last_date)
+        return not bool(
+            (self.candles["data"].to_numpy() <= last.to_numpy("datetime64[ns]")).any()
+        )
+
+    def next_state(self) -> pa.Table:
+        """The state to store beside the previous table plus ``appended_rows()``."""
+        appended = self.appended_rows()
+        if appended is None:
+            raise ValueError(
+                "history was corrected: the table is rewritten, not appended"
+            )
+        lookback = self.params.lookback_rows
+        return append_to_state(self._state().tail(lookback), appended, lookback)
+
+    def _computed(self) -> pa.Table:
+        """Feature rows of the new, corrected and continued candles (look-back rows
+        dropped), computed once."""
+        if self._computed_rows is None:
+            self._computed_rows = self._compute(self._state())
+        return self._computed_rows
+
+    def _compute(self, assets: PreviousState) -> pa.Table:
         work, history = self._work(assets)
         lookback = work.pop("_lookback").to_numpy()
         table = FeatureTable(
@@ -233,7 +216,13 @@ class IncrementalFeatureTable:
 
     def new_rows(self) -> pa.Table:
         """Only the computed rows (new days, corrected and new assets), without the copy."""
-        return self._computed(_previous_assets(self.previous))
+        return self._computed()
+
+    def appended_rows(self) -> pa.Table | None:
+        """The rows to append to the previous table, in (ativo, data) order; None when
+        a late correction changed history, so that previous rows must be rewritten."""
+        computed = self._computed()
+        return None if self.recomputed_assets else computed
 
     def iter_tables(self) -> Iterator[pa.Table]:
         """Previous rows (minus recomputed assets) merged with computed rows, in (ativo, data) order.
@@ -241,13 +230,13 @@ class IncrementalFeatureTable:
         The previous table is streamed batch by batch; computed rows of an asset are
         emitted once all its previous rows have been.
         """
-        assets = _previous_assets(self.previous)
-        computed = self._computed(assets)
+        computed = self._computed()
+        assets = self._state()
+        if not assets.complete:  # streaming needs every previous row's position
+            assets = self._complete_state()
         dropped = pa.array(self.recomputed_assets, pa.large_string())
         computed_names = computed.column("ativo").to_numpy(zero_copy_only=False)
-        computed_keys = _sort_keys(
-            assets, _part_ranks(assets, computed_names), computed
-        )
+        computed_keys = sort_keys(computed, _part_ranks(assets, computed_names))
         computed_start, row = 0, 0
         for batch in self.previous.iter_batches(self.rows_per_batch):
             chunk = pa.Table.from_batches([batch])
@@ -265,9 +254,9 @@ class IncrementalFeatureTable:
                 rows = rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
                 chunk = chunk.filter(keep)
             ranks = 2 * (np.searchsorted(assets.start, rows, side="right") - 1) + 1
-            yield _interleave(
+            yield interleave(
                 chunk,
-                _sort_keys(assets, ranks, chunk),
+                sort_keys(chunk, ranks),
                 computed.slice(computed_start, bound - computed_start),
                 computed_keys[computed_start:bound],
             )
@@ -276,39 +265,10 @@ class IncrementalFeatureTable:
             yield computed.slice(computed_start)
 
 
-def _part_ranks(assets: _PreviousAssets, names: np.ndarray) -> np.ndarray:
+def _part_ranks(assets: PreviousState, names: np.ndarray) -> np.ndarray:
     """Sort rank of asset names: 2i+1 for the previous table's asset i, 2i for a new
     name that sorts just before it."""
     where = np.searchsorted(assets.names, names, side="left")
     known = where < len(assets.names)
     known[known] = assets.names[where[known]] == names[known]
     return 2 * where + known.astype(np.int64)
-
-
-def _sort_keys(
-    assets: _PreviousAssets, ranks: np.ndarray, table: pa.Table
-) -> np.ndarray:
-    """One int64 per row ordering (ativo, data) across previous and computed rows."""
-    days = table.column("data").to_numpy().astype("datetime64[D]").astype(np.int64)
-    return ranks.astype(np.int64) * (1 << 32) + days
-
-
-def _interleave(
-    chunk: pa.Table, chunk_keys: np.ndarray, part: pa.Table, part_keys: np.ndarray
-) -> pa.Table:
-    """Merge two sorted tables by their keys without copying (zero-copy slices)."""
-    if part.num_rows == 0:
-        return chunk
-    at = np.searchsorted(chunk_keys, part_keys, side="right")
-    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
-    ends = np.r_[starts[1:], len(at)]
-    pieces, taken = [], 0
-    for first, last in zip(starts, ends, strict=True):
-        position = int(at[first])
-        pieces += [
-            chunk.slice(taken, position - taken),
-            part.slice(first, last - first),
-        ]
-        taken = position
-    pieces.append(chunk.slice(taken))
-    return pa.concat_tables(pieces)

@@ -30,6 +30,7 @@ from criptos.features.definitions import (
 )
 from criptos.features.history import AssetHistory
 from criptos.features.params import FeatureParams
+from criptos.features.state import tail_state
 
 logger = logging.getLogger(__name__)
 
@@ -115,19 +116,24 @@ class FeatureTable:
 
     def iter_tables(self) -> Iterator[pa.Table]:
         """The feature table, batch by batch, in (ativo, data) order."""
+        return self.map_batches(lambda _, table: table)
+
+    def map_batches(self, function: Callable[[int, pa.Table], Any]) -> Iterator[Any]:
+        """``function(index, batch)`` of every batch, in order; batches are computed
+        and handed to ``function`` (for example a Parquet write) on the worker threads."""
         slices = asset_batches(self.candles["ativo"], self.rows_per_batch)
         if not slices:
-            yield _with_metadata(to_arrow(self.to_pandas()), self.params)
+            yield function(0, _with_metadata(to_arrow(self.to_pandas()), self.params))
             return
 
-        def work(index: int) -> pa.Table:
+        def work(index: int) -> Any:
             batch = self.candles.iloc[slices[index]]
             table = to_arrow(compute_features(batch, self.params, self.history))
-            return _with_metadata(table, self.params)
+            return function(index, _with_metadata(table, self.params))
 
         started = time.perf_counter()
         report_every = max(1, len(slices) // 10)
-        for index, table in enumerate(ordered_map(work, len(slices), self.workers), 1):
+        for index, result in enumerate(ordered_map(work, len(slices), self.workers), 1):
             if index % report_every == 0 or index == len(slices):
                 logger.info(
                     "Features: batch %d/%d done (%d of %d rows) in %.1f s",
@@ -137,7 +143,14 @@ class FeatureTable:
                     len(self.candles),
                     time.perf_counter() - started,
                 )
-            yield table
+            yield result
+
+    def tail_state(self, table: pa.Table) -> pa.Table:
+        """The stored state (``criptos.features.state``) of one batch of whole assets."""
+        first_close = (
+            None if self.history is None else self.history.first_close.to_dict()
+        )
+        return tail_state(table, self.params.lookback_rows, first_close)
 
     def to_pandas(self) -> pd.DataFrame:
         """The whole table in memory (small data and tests)."""

@@ -14,6 +14,7 @@ from criptos.datasets import AtomicParquetDataset
 from criptos.datasets.previous_features import PreviousFeatures
 from criptos.features import FeatureParams
 from criptos.features.incremental import IncrementalFeatureTable
+from criptos.features.state import STATE_FILE
 from criptos.features.table import FeatureTable
 from criptos.pipelines.feature_engineering.nodes import build_features
 from criptos.validation import validate_candles
@@ -101,3 +102,46 @@ def test_cli_daily_run_equals_a_full_recompute(
     assert (
         dated.read_bytes() == (features / "cripto_features_latest.parquet").read_bytes()
     )
+
+
+@pytest.mark.e2e
+def test_cli_daily_runs_in_the_parts_layout_append_one_file(
+    kedro_project: KedroProject, real_raw_frame: pd.DataFrame, real_candles
+):
+    """features_layout=parts: the daily run writes one delta file, links the rest, and
+    the folders read back as the full recompute (also through the catalog)."""
+    raw = kedro_project.path("raw") / "raw.csv"
+    raw_rows = real_raw_frame.drop(columns="linha_malformada")
+    last_day = raw_rows["data"].max()
+    raw_rows[raw_rows["data"] < last_day].to_csv(raw, sep="|", index=False)
+    first = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering",
+        "--params", "run_date=20210705,features_layout=parts",
+    )
+    assert first.returncode == 0, first.stderr
+    features = kedro_project.path("features")
+    latest = features / "cripto_features_latest.parquet"
+    history_parts = sorted(p.name for p in latest.iterdir() if p.name != STATE_FILE)
+    assert history_parts and all(name.startswith("part-") for name in history_parts)
+
+    raw_rows[raw_rows["data"] == last_day].to_csv(raw, sep="|", index=False)
+    second = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering",
+        "--params", "run_date=20210706,features_layout=parts",
+    )
+    assert second.returncode == 0, second.stderr
+    assert "as delta-00001.parquet" in second.stdout + second.stderr
+    assert "Appending 7 feature rows" in second.stdout + second.stderr
+    assert sorted(p.name for p in latest.iterdir()) == [
+        STATE_FILE, "delta-00001.parquet", *history_parts
+    ]
+    dated = features / "cripto_features_20210706.parquet"
+    assert sorted(p.name for p in dated.iterdir()) == sorted(
+        p.name for p in latest.iterdir()
+    )
+    full = FeatureTable(real_candles, FeatureParams()).to_pandas()
+    for folder in (latest, dated):
+        pd.testing.assert_frame_equal(
+            AtomicParquetDataset(filepath=str(folder), layout="parts").load(),
+            pa.Table.from_pandas(full, preserve_index=False).to_pandas(),
+        )

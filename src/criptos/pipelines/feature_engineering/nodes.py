@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from criptos.datasets.previous_features import PreviousFeatures
 from criptos.features import FeatureParams
-from criptos.features.incremental import IncrementalFeatureTable
+from criptos.features.incremental import IncrementalFeatureTable, PreviousTable
 from criptos.features.table import METADATA_KEY, FeatureTable, feature_metadata
 from criptos.validation import validate_candles
 
@@ -52,7 +51,7 @@ MODES = ("incremental", "full")
 
 def _incremental_state(
     previous_features: PreviousFeatures | None, params: FeatureParams
-) -> pq.ParquetFile | None:
+) -> PreviousTable | None:
     """The previous table if an incremental run can continue it, else None (and why)."""
     if previous_features is None:
         return None
@@ -102,9 +101,8 @@ def build_features(
         previous = _incremental_state(previous_features, params)
         if previous is not None:
             logger.info(
-                "Incremental features: %d new candles continue %d previous rows",
+                "Incremental features: %d new candles continue the previous table",
                 len(candles),
-                previous.metadata.num_rows,
             )
             return IncrementalFeatureTable(candles, previous, params)
     logger.info("Full feature recompute for %d candles", len(candles))
