@@ -6,9 +6,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import fsspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
+
+from criptos.datasets.parquet_parts import PartsTable
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +33,7 @@ SEED_FEATURES = (
 
 
 def _sorted(path: Path, columns: list[str]) -> pd.DataFrame:
-    frame = pd.read_parquet(path, columns=["ativo", "data", *columns])
+    frame = pd.read_parquet(path, columns=["ativo", "data", *columns])  # either layout
     frame["data"] = pd.to_datetime(frame["data"]).astype("datetime64[ns]")
     return frame.sort_values(["ativo", "data"], kind="stable").reset_index(drop=True)
 
@@ -96,6 +100,14 @@ def compare_seed_features(project: Path, reference: Path) -> SeedComparison:
     return SeedComparison(mismatches, asset_scale)
 
 
-def frames_identical(left: Path, right: Path) -> bool:
-    """Whether two Parquet files hold exactly the same table (values, types, order)."""
-    return pq.read_table(left).equals(pq.read_table(right), check_metadata=False)
+def _table(path: Path) -> pa.Table:
+    """A feature table, either layout, in (ativo, data) order."""
+    if path.is_dir():
+        return PartsTable.open(fsspec.filesystem("file"), str(path)).read()
+    return pq.read_table(path)
+
+
+def tables_identical(left: Path, right: Path) -> bool:
+    """Whether two feature tables (files or folders) hold exactly the same rows,
+    values and types, in the same order."""
+    return _table(left).equals(_table(right), check_metadata=False)

@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,14 +36,35 @@ def read(
     return read_content
 
 
-def test_reads_text_columns_in_contract_order(tmp_path: Path):
+def test_reads_columns_in_contract_order_with_numbers_parsed(tmp_path: Path):
     frame = RawCandlesDataset(
-        filepath=str(write_raw(tmp_path / "raw.csv", GOOD_ROWS))
+        filepath=str(
+            write_raw(tmp_path / "raw.csv", [*GOOD_ROWS, "NA|2021-01-09|1||1|1|1|1|1"])
+        )
     ).load()
     assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
-    assert len(frame) == len(GOOD_ROWS)
-    assert frame.loc[0, "fechamento"] == "105"
+    assert len(frame) == len(GOOD_ROWS) + 1
+    assert frame.loc[0, "fechamento"] == 105.0  # every number parses: read as float64
+    assert frame.loc[0, "data"] == "2021-01-01"
+    assert np.isnan(frame["maximo"].iloc[-1])  # empty cell: missing
+    assert pd.isna(frame["ativo"].iloc[-1])  # Arrow's null tokens in text columns
     assert frame[MALFORMED_LINE_COLUMN].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("cell", "text"), [("abc", "abc"), ("NaN", None), ("inf", "inf"), ("NA", None)]
+)
+def test_a_cell_that_is_not_a_finite_number_keeps_every_column_text(
+    read, cell: str, text: str | None
+):
+    """So that validation can tell a missing value from one that is not a number
+    (Arrow's null tokens such as NA and NaN are missing, as they always were)."""
+    rows = [HEADER, *GOOD_ROWS, f"BTC|2021-01-09|1|{cell}|1|1|1|1|1"]
+    frame = read(("\n".join(rows) + "\n").encode())
+    assert frame.loc[0, "fechamento"] == "105"
+    assert (
+        frame["maximo"].iloc[-1] == text if text else pd.isna(frame["maximo"].iloc[-1])
+    )
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n", b"\xef\xbb\xbf"])
@@ -102,7 +124,7 @@ def test_extra_columns_are_ignored_and_order_is_free(read):
     )
     frame = read(content)
     assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
-    assert frame.loc[0, "fechamento"] == "105"
+    assert frame.loc[0, "fechamento"] == 105.0
     assert frame.loc[0, "ativo"] == "BTC"
 
 

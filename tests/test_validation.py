@@ -135,3 +135,38 @@ def test_real_data_is_clean(real_raw_frame: pd.DataFrame):
     assert result.report["assets"] == 7
     assert result.report["rows_quarantined"] == 0
     assert result.report["date_range"] == {"start": "2013-04-29", "end": "2021-07-06"}
+
+
+@pytest.mark.parametrize(
+    "not_a_number", [(), ("XRP|2021-02-01|1612137600|2|1|abc|1.6|1|1",)]
+)
+def test_numbers_equal_in_value_make_exact_duplicates(not_a_number):
+    """Whether the reader parsed the numbers (every cell is one) or kept text."""
+    same_value = GOOD_ROWS[0].replace("|105|", "|105.00|")
+    result = _validate(*GOOD_ROWS, same_value, *not_a_number)
+    assert result.report["exact_duplicates_removed"] == 1
+    assert result.report["quarantined_by_rule"]["conflito_ativo_data"] == 0
+    assert len(result.candles) == len(GOOD_ROWS)
+
+
+def test_numbers_parsed_while_reading_validate_like_text(real_raw_csv, tmp_path):
+    """The fast read (numbers parsed by Arrow's reader) and the text read give the
+    same clean candles, bit for bit."""
+    with_text = tmp_path / "raw.csv"
+    with_text.write_bytes(
+        real_raw_csv.read_bytes() + b"XRP|2030-01-01|1|2|1|abc|1.6|1|1\n"
+    )
+    parsed = read_raw_candles(real_raw_csv)
+    text = read_raw_candles(with_text)
+    assert parsed["fechamento"].dtype == np.float64
+    assert text["fechamento"].dtype != np.float64
+    from_parsed = validate_candles(parsed, max_quarantine_share=0.05)
+    from_text = validate_candles(text, max_quarantine_share=0.05)
+    pd.testing.assert_frame_equal(
+        from_parsed.candles, from_text.candles, check_exact=True
+    )
+    assert from_text.report["rows_quarantined"] == 1
+    assert {**from_text.report, "rows_read": 0, "rows_quarantined": 0,
+            "quarantine_share": 0, "quarantined_by_rule": {}} == {
+        **from_parsed.report, "rows_read": 0, "rows_quarantined": 0,
+        "quarantine_share": 0, "quarantined_by_rule": {}}  # fmt: skip

@@ -79,12 +79,7 @@ def _typed_rows(rows: pd.DataFrame) -> _TypedRows:
         dates = pool.submit(
             text_columns.parse_dates, text_columns.as_arrow(rows["data"])
         )
-        numbers = {
-            column: pool.submit(
-                text_columns.parse_numbers, text_columns.as_arrow(rows[column])
-            )
-            for column in numeric
-        }
+        numbers = {column: pool.submit(_numbers, rows[column]) for column in numeric}
         codes, asset_labels = labels.result()
         return _TypedRows(
             asset_code=codes,
@@ -94,8 +89,17 @@ def _typed_rows(rows: pd.DataFrame) -> _TypedRows:
         )
 
 
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A numeric column as float64 (NaN: missing or not a number), a copy we may write."""
+    if pd.api.types.is_float_dtype(column):  # parsed by the reader: NaN is missing
+        return column.to_numpy(dtype=np.float64, copy=True)
+    return text_columns.parse_numbers(text_columns.as_arrow(column))
+
+
 def _present(rows: pd.DataFrame, column: str) -> np.ndarray:
-    """Whether each row has text in ``column``."""
+    """Whether each row has a value (text, or a number the reader parsed) in ``column``."""
+    if pd.api.types.is_float_dtype(rows[column]):
+        return ~np.isnan(rows[column].to_numpy())
     present = pc.is_valid(text_columns.as_arrow(rows[column]))
     return np.asarray(present.to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -252,9 +256,10 @@ def _repeated(sorted_keys: np.ndarray) -> np.ndarray:
 
 
 def _exact_duplicates(
-    raw: pd.DataFrame, key_order: np.ndarray, sorted_keys: np.ndarray
+    raw: pd.DataFrame, typed: _TypedRows, key_order: np.ndarray, sorted_keys: np.ndarray
 ) -> np.ndarray:
-    """Rows identical in every raw field to an earlier row.
+    """Rows identical in every raw field to an earlier row (numbers compared by value,
+    so "1.0" and "1.00" are the same, whether the reader parsed them or not).
 
     Only rows whose typed (ativo, data) key repeats can be identical, so only those
     are compared field by field.
@@ -262,9 +267,24 @@ def _exact_duplicates(
     duplicate = np.zeros(len(raw), dtype=bool)
     candidates = np.sort(key_order[_repeated(sorted_keys)])
     if len(candidates):
-        repeated = raw.iloc[candidates].duplicated(keep="first").to_numpy()
+        rows = raw.iloc[candidates]
+        by_value = {
+            column: _value_or_text(rows[column], typed.numbers[column][candidates])
+            for column in (*PRICE_COLUMNS, *VOLUME_COLUMNS)
+        }
+        repeated = rows.assign(**by_value).duplicated(keep="first").to_numpy()
         duplicate[candidates[repeated]] = True
     return duplicate
+
+
+def _value_or_text(column: pd.Series, parsed: np.ndarray) -> pd.Series:
+    """The parsed number where there is one, else the cell's text (or missing)."""
+    if pd.api.types.is_float_dtype(column):
+        return column
+    text = column.astype(object).to_numpy()
+    return pd.Series(
+        np.where(np.isnan(parsed), text, parsed.astype(object)), index=column.index
+    )
 
 
 def _gather_number(typed: _TypedRows, column: str, order: np.ndarray) -> np.ndarray:
@@ -321,7 +341,7 @@ def validate_candles(
     typed = _typed_rows(raw)
     key = _key(typed.asset_code, typed.dates)
     order = np.argsort(key, kind="stable")
-    duplicate = _exact_duplicates(raw, order, key[order])
+    duplicate = _exact_duplicates(raw, typed, order, key[order])
     exact_duplicates = int(duplicate.sum())
     reasons = _row_reasons(raw, typed)
 

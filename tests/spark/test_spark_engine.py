@@ -15,7 +15,7 @@ from criptos.pipelines.feature_engineering.nodes import (
     build_features,
     validate_raw_candles,
 )
-from criptos.raw_contract import read_raw_candles
+from criptos.raw_contract import RawFileError, read_raw_candles
 from criptos.validation import RULES
 from tests.raw_files import GOOD_ROWS, write_raw
 
@@ -107,3 +107,13 @@ def test_spark_applies_the_same_validation_rules(spark, tmp_path: Path):
         check_exact=True,
         check_dtype=False,
     )
+
+
+def test_spark_refuses_bytes_that_are_not_utf8_past_the_header(spark, tmp_path: Path):
+    """Spark reads them as U+FFFD; like the local reader, the run stops and names it."""
+    raw_csv = write_raw(tmp_path / "raw.csv", GOOD_ROWS)
+    raw_csv.write_bytes(raw_csv.read_bytes() + b"ETH|2021-01-09|1|2|1|1.5|1.6|\xff\xfe|1\n")
+    with pytest.raises(RawFileError, match=r"undecodable: 1 row\(s\) hold bytes that are not UTF-8"):
+        validate_raw_candles(SparkRawCandlesDataset(str(raw_csv)).load(), VALIDATION)
+    with pytest.raises(RawFileError, match="undecodable"), raw_csv.open("rb") as stream:
+        read_raw_candles(stream, source=str(raw_csv))

@@ -6,7 +6,6 @@ Named by their full module path in ``conf/spark/catalog.yml`` (and not exported 
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from criptos.datasets.parquet_parts import put_in_place
 from criptos.raw_contract import (
     DELIMITER,
     MALFORMED_LINE_COLUMN,
@@ -103,8 +103,9 @@ class SparkParquetDataset(AbstractDataset[DataFrame, DataFrame]):
     """A snappy Parquet dataset written by Spark (a folder of part files).
 
     On the local disk Spark writes into a temporary folder beside the target, which
-    then replaces the previous folder with two renames, so a failed write leaves the
-    previous data in place. On object stores (S3, Glue) Spark's own overwrite is used.
+    then replaces the previous folder in one atomic exchange, so a failed write leaves
+    the previous data in place. On object stores (S3, Glue) Spark's own overwrite is
+    used (not atomic: S3 has no folder rename).
     """
 
     def __init__(
@@ -128,15 +129,11 @@ class SparkParquetDataset(AbstractDataset[DataFrame, DataFrame]):
         target = Path(self._path)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        retired = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
         try:
             writer.mode("errorifexists").parquet(str(temporary))
-            if target.exists():
-                os.replace(target, retired)
-            os.replace(temporary, target)
+            put_in_place(temporary, target)
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
-            shutil.rmtree(retired, ignore_errors=True)
 
     def _describe(self) -> dict[str, Any]:
         return {

@@ -42,6 +42,7 @@ from criptos.validation import (
 logger = logging.getLogger(__name__)
 
 _GROUP = "_grupo"
+_REPLACEMENT = "\ufffd"  # what Spark's UTF-8 reader makes of undecodable bytes
 _DUPLICATE = "_duplicata_exata"
 _TEXT = [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
 _NUMBERS = [*PRICE_COLUMNS, *VOLUME_COLUMNS]
@@ -103,10 +104,28 @@ def _validate_group(raw: pd.DataFrame) -> pd.DataFrame:
 def validate_spark(
     raw: DataFrame, max_quarantine_share: float
 ) -> tuple[DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Clean candles (Spark), quarantined rows (small, collected) and the report."""
-    rows_read = raw.count()
+    """Clean candles (Spark), quarantined rows (small, collected) and the report.
+
+    Like the local engine, refuses a file with bytes that are not UTF-8: Spark's
+    reader turns them into U+FFFD, so a row holding that character is counted.
+    """
+    undecodable = F.lit(False)
+    for column in _TEXT:
+        undecodable = undecodable | F.coalesce(
+            F.col(column).contains(_REPLACEMENT), F.lit(False)
+        )
+    totals = raw.agg(
+        F.count("*").alias("rows"),
+        F.sum(undecodable.cast("int")).alias("undecodable"),
+    ).first()
+    rows_read = int(totals["rows"])
     if rows_read == 0:
         raise RawFileError("raw file is empty: it has a header but no data rows")
+    if totals["undecodable"]:
+        raise RawFileError(
+            f"raw file is undecodable: {totals['undecodable']} row(s) hold bytes that are "
+            "not UTF-8 text (read as U+FFFD)"
+        )
     group = F.upper(F.trim(F.col("ativo")))
     validated = (
         raw.withColumn(_GROUP, F.when(F.length(group) > 0, group))
