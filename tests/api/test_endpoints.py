@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from criptos.api import create_app
 from criptos.pipelines.export.pipeline import EXPORTED_MODELS
-from tests.api.conftest import FIRST_VERSION, ApiProject, wait_for
+from tests.api.conftest import FIRST_VERSION, ApiProject, wait_for, wait_ready
 
 MODELS = set(EXPORTED_MODELS)
 ERROR_LEAKS = (
@@ -246,3 +246,27 @@ def test_admin_reload_is_absent_without_a_token(published_project: ApiProject) -
         )
         assert answer.status_code == 404
         assert "/admin/reload" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_predict_reads_latest_features_in_the_parts_layout(
+    published_project: ApiProject, real_features: pd.DataFrame
+) -> None:
+    """features_layout=parts: latest is a folder whose last day sits in a delta file."""
+    last_day = real_features["data"].max()
+    folder = published_project.features_file
+    folder.unlink()
+    folder.mkdir()
+    real_features[real_features["data"] < last_day].to_parquet(
+        folder / "part-00000-test.parquet", index=False
+    )
+    real_features[real_features["data"] == last_day].to_parquet(
+        folder / "delta-00001.parquet", index=False
+    )
+    app = create_app(published_project.settings())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        wait_ready(client)
+        answer = client.get("/predict", params={"ativo": "BTC"})
+    assert answer.status_code == 200
+    btc = real_features[real_features["ativo"] == "BTC"].iloc[-1]
+    assert answer.json()["as_of"] == btc["data"].date().isoformat()
+    assert answer.json()["last_close"] == pytest.approx(btc["fechamento"])
