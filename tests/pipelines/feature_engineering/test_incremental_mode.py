@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import fsspec
@@ -132,6 +133,7 @@ def test_cli_daily_runs_in_the_parts_layout_append_one_file(
     assert second.returncode == 0, second.stderr
     assert "as delta-00001.parquet" in second.stdout + second.stderr
     assert "Appending 7 feature rows" in second.stdout + second.stderr
+    assert re.search(r"Pipeline ran in \d+\.\d\d s", second.stdout + second.stderr)
     assert sorted(p.name for p in latest.iterdir()) == [
         STATE_FILE, "delta-00001.parquet", *history_parts
     ]
