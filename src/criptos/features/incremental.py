@@ -93,34 +93,38 @@ class IncrementalFeatureTable:
             self.previous = InMemoryTable(self.previous)
 
     def _overlap_changes(
-        self, overlap: pd.DataFrame, assets: PreviousState
+        self, overlap: pd.DataFrame, codes: np.ndarray, assets: PreviousState
     ) -> np.ndarray:
-        """Assets whose past days changed: a different value, or a day that was not there."""
+        """Assets whose past days changed: a different value, or a day that was not there.
+
+        Matched by (asset, day) key with a binary search in the sorted state, so a raw
+        file that repeats years of history costs seconds, not a join.
+        """
         if overlap.empty:
             return np.array([], dtype=object)
-        touched = np.unique(overlap["ativo"].to_numpy())
-        old = assets.candles(assets.rows_of(touched))
-        merged = overlap.merge(
-            old, on=list(KEY_COLUMNS), how="left", suffixes=("", "_old"), indicator=True
+        days = overlap["data"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        new_keys = codes.astype(np.int64) * (1 << 32) + days
+        state_keys = sort_keys(
+            assets.state,
+            np.repeat(np.arange(len(assets.names)), assets.stop - assets.start),
         )
-        changed = merged["_merge"].ne("both").to_numpy(dtype=bool, copy=True)
+        at = np.minimum(np.searchsorted(state_keys, new_keys), len(state_keys) - 1)
+        changed = state_keys[at] != new_keys
         for column in _VALUE_COLUMNS:
-            new, previous = (
-                merged[column].to_numpy(),
-                merged[f"{column}_old"].to_numpy(),
-            )
+            new = overlap[column].to_numpy(dtype=np.float64)
+            previous = assets.state.column(column).to_numpy()[at]
             changed |= ~((new == previous) | (np.isnan(new) & np.isnan(previous)))
-        return np.unique(merged.loc[changed, "ativo"].to_numpy())
+        return assets.names[np.unique(codes[changed])]
 
     def _work(self, assets: PreviousState) -> tuple[pd.DataFrame, AssetHistory]:
         """Candles to compute (with look-back rows flagged), and the history they continue."""
         new = self.candles
-        known = new["ativo"].isin(assets.names).to_numpy()
-        last = new["ativo"].map(assets.last_date).to_numpy(dtype="datetime64[ns]")
-        overlap = known & (new["data"].to_numpy() <= last)
-        corrected = self._overlap_changes(new.loc[overlap], assets)
+        codes = _codes_in(new["ativo"], assets.names)
+        known = codes >= 0
+        overlap = _on_or_before_last_day(new, codes, assets)
+        corrected = self._overlap_changes(new.loc[overlap], codes[overlap], assets)
         self.recomputed_assets = [str(name) for name in corrected]
-        is_corrected = new["ativo"].isin(corrected).to_numpy()
+        is_corrected = np.isin(codes, np.searchsorted(assets.names, corrected)) & known
         appended = known & ~overlap & ~is_corrected
         fresh = new.loc[~known | is_corrected | appended]
 
@@ -183,10 +187,8 @@ class IncrementalFeatureTable:
 
     def _only_appends(self, assets: PreviousState) -> bool:
         """Whether every new candle of a known asset is after that asset's last day."""
-        last = self.candles["ativo"].map(assets.last_date)
-        return not bool(
-            (self.candles["data"].to_numpy() <= last.to_numpy("datetime64[ns]")).any()
-        )
+        codes = _codes_in(self.candles["ativo"], assets.names)
+        return not _on_or_before_last_day(self.candles, codes, assets).any()
 
     def next_state(self) -> pa.Table:
         """The state to store beside the previous table plus ``appended_rows()``."""
@@ -263,6 +265,29 @@ class IncrementalFeatureTable:
             computed_start = bound
         if computed_start < len(computed_names):
             yield computed.slice(computed_start)
+
+
+def _codes_in(assets: pd.Series, names: np.ndarray) -> np.ndarray:
+    """Position of each row's asset in the sorted ``names``, -1 where it is not there
+    (hashed by Arrow, without making millions of Python strings)."""
+    if len(names) == 0:
+        return np.full(len(assets), -1, dtype=np.int64)
+    found = pc.index_in(
+        pa.array(assets, pa.large_string()),
+        value_set=pa.array(names, pa.large_string()),
+    )
+    return found.fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _on_or_before_last_day(
+    candles: pd.DataFrame, codes: np.ndarray, assets: PreviousState
+) -> np.ndarray:
+    """Rows of known assets dated on or before that asset's last stored day."""
+    last = assets.last_date.to_numpy(dtype="datetime64[ns]")
+    known = codes >= 0
+    overlap = np.zeros(len(codes), dtype=bool)
+    overlap[known] = candles["data"].to_numpy()[known] <= last[codes[known]]
+    return overlap
 
 
 def _part_ranks(assets: PreviousState, names: np.ndarray) -> np.ndarray:
