@@ -170,3 +170,15 @@ def test_numbers_parsed_while_reading_validate_like_text(real_raw_csv, tmp_path)
             "quarantine_share": 0, "quarantined_by_rule": {}} == {
         **from_parsed.report, "rows_read": 0, "rows_quarantined": 0,
         "quarantine_share": 0, "quarantined_by_rule": {}}  # fmt: skip
+
+
+@pytest.mark.parametrize("day", ["2021-02-30", "2021-1-5", "2021-01-01T00:00", "20210101"])
+def test_a_date_that_is_not_a_real_yyyy_mm_dd_day_is_invalid(day: str):
+    result = _validate(*GOOD_ROWS, f"XRP|{day}|1609459200|2|1|1.5|1.6|1|1")
+    assert result.quarantine["motivo"].tolist() == ["data_invalida"]
+
+
+def test_dates_padded_with_spaces_are_read():
+    result = _validate(*GOOD_ROWS, "XRP| 2021-01-05 |1609459200|2|1|1.5|1.6|1|1")
+    assert result.report["rows_quarantined"] == 0
+    assert pd.Timestamp("2021-01-05") in set(result.candles["data"])

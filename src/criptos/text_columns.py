@@ -68,17 +68,26 @@ def parse_numbers(text: pa.ChunkedArray) -> np.ndarray:
     return values
 
 
-def _strict_date(text: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return pc.strptime(text, format=DATE_FORMAT, unit="s", error_is_null=True)
-
-
 def parse_dates(text: pa.ChunkedArray) -> np.ndarray:
-    """``YYYY-MM-DD`` text to ``datetime64[ns]``; anything else becomes NaT."""
-    parsed = _strict_date(text)
-    failed = pc.and_(pc.is_null(parsed), pc.is_valid(text))
-    if pc.any(failed).as_py():
-        parsed = pc.if_else(failed, _strict_date(pc.utf8_trim_whitespace(text)), parsed)
-    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    """``YYYY-MM-DD`` text to ``datetime64[ns]``; anything else becomes NaT.
+
+    Arrow's date cast reads the strict format and refuses impossible dates at once
+    (the usual, clean column); if any cell fails, each is parsed after trimming
+    spaces and kept only if it is a real date written that way (``strptime`` alone
+    would turn 2021-02-30 into 2021-03-02).
+    """
+    try:
+        return _to_datetime64(pc.cast(text, pa.date32()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    trimmed = pc.utf8_trim_whitespace(text)
+    parsed = pc.strptime(trimmed, format=DATE_FORMAT, unit="s", error_is_null=True)
+    round_trip = pc.equal(pc.strftime(parsed, format=DATE_FORMAT), trimmed)
+    return _to_datetime64(pc.if_else(round_trip, parsed, pa.scalar(None, parsed.type)))
+
+
+def _to_datetime64(dates: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return dates.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
 
 
 def normalise_labels(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +101,11 @@ def normalise_labels(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     cleaned = dictionary.str.strip().str.upper()
     cleaned = cleaned.where(cleaned.str.len() > 0)
     unique_codes, labels = pd.factorize(cleaned, sort=True, use_na_sentinel=True)
+    unique_codes = unique_codes.astype(np.int64)
+    if encoded.indices.null_count == 0:  # the usual column: every row has a label
+        return unique_codes[encoded.indices.to_numpy()], np.asarray(
+            labels, dtype=object
+        )
     indices = encoded.indices.to_numpy(zero_copy_only=False)
     codes = np.full(len(indices), -1, dtype=np.int64)
     present = ~np.asarray(
