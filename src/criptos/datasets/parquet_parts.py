@@ -30,10 +30,16 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from criptos.features.row_order import asset_codes, interleave, merged_order, sort_keys
+from criptos.features.row_order import (
+    asset_codes,
+    codes_of,
+    interleave,
+    merged_order,
+    sort_keys,
+    sorted_names,
+)
 from criptos.features.state import STATE_FILE
 
 logger = logging.getLogger(__name__)
@@ -152,7 +158,7 @@ class PartsTable:
         base = pa.concat_tables(_read(self.filesystem, p, wanted) for p in self.base)
         deltas = self._deltas(wanted)
         if deltas is not None:
-            names = _sorted_names(base.column("ativo"), deltas.column("ativo"))
+            names = sorted_names(base.column("ativo"), deltas.column("ativo"))
             delta_keys = sort_keys(deltas, asset_codes(deltas.column("ativo"), names))
             delta_order = np.argsort(delta_keys, kind="stable")
             deltas = deltas.take(pa.array(delta_order)).select(base.column_names)
@@ -179,7 +185,7 @@ class PartsTable:
         keys = sort_keys(deltas, asset_codes(deltas.column("ativo"), names))
         order = np.argsort(keys, kind="stable")
         deltas, keys = deltas.take(pa.array(order)), keys[order]
-        codes, pending = keys >> 32, 0
+        codes, pending = codes_of(keys), 0
         for batch in base_batches:
             if batch.num_rows == 0:
                 continue
@@ -200,14 +206,7 @@ class PartsTable:
     def _names(self, deltas: pa.Table) -> np.ndarray:
         """Every asset name of the table, sorted."""
         base = [_read(self.filesystem, p, ["ativo"]).column("ativo") for p in self.base]
-        return _sorted_names(*base, deltas.column("ativo"))
-
-
-def _sorted_names(*columns: Any) -> np.ndarray:
-    names: set[str] = set()
-    for column in columns:
-        names.update(pc.unique(column).to_pylist())
-    return np.asarray(sorted(names), dtype=object)
+        return sorted_names(*base, deltas.column("ativo"))
 
 
 # -- writing folders -----------------------------------------------------------------

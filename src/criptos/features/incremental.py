@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS, sort_candles
 from criptos.features.history import AssetHistory
 from criptos.features.params import FeatureParams
-from criptos.features.row_order import interleave, sort_keys
+from criptos.features.row_order import asset_codes, interleave, keys_of, sort_keys
 from criptos.features.state import (
     STATE_COLUMNS,
     PreviousState,
@@ -102,8 +102,7 @@ class IncrementalFeatureTable:
         """
         if overlap.empty:
             return np.array([], dtype=object)
-        days = overlap["data"].to_numpy().astype("datetime64[D]").astype(np.int64)
-        new_keys = codes.astype(np.int64) * (1 << 32) + days
+        new_keys = keys_of(codes, overlap["data"].to_numpy())
         state_keys = sort_keys(
             assets.state,
             np.repeat(np.arange(len(assets.names)), assets.stop - assets.start),
@@ -119,7 +118,7 @@ class IncrementalFeatureTable:
     def _work(self, assets: PreviousState) -> tuple[pd.DataFrame, AssetHistory]:
         """Candles to compute (with look-back rows flagged), and the history they continue."""
         new = self.candles
-        codes = _codes_in(new["ativo"], assets.names)
+        codes = _codes_in(new, assets)
         known = codes >= 0
         overlap = _on_or_before_last_day(new, codes, assets)
         corrected = self._overlap_changes(new.loc[overlap], codes[overlap], assets)
@@ -187,7 +186,7 @@ class IncrementalFeatureTable:
 
     def _only_appends(self, assets: PreviousState) -> bool:
         """Whether every new candle of a known asset is after that asset's last day."""
-        codes = _codes_in(self.candles["ativo"], assets.names)
+        codes = _codes_in(self.candles, assets)
         return not _on_or_before_last_day(self.candles, codes, assets).any()
 
     def next_state(self) -> pa.Table:
@@ -267,16 +266,9 @@ class IncrementalFeatureTable:
             yield computed.slice(computed_start)
 
 
-def _codes_in(assets: pd.Series, names: np.ndarray) -> np.ndarray:
-    """Position of each row's asset in the sorted ``names``, -1 where it is not there
-    (hashed by Arrow, without making millions of Python strings)."""
-    if len(names) == 0:
-        return np.full(len(assets), -1, dtype=np.int64)
-    found = pc.index_in(
-        pa.array(assets, pa.large_string()),
-        value_set=pa.array(names, pa.large_string()),
-    )
-    return found.fill_null(-1).to_numpy().astype(np.int64)
+def _codes_in(candles: pd.DataFrame, assets: PreviousState) -> np.ndarray:
+    """Each candle's asset position in the previous state's names (-1: a new asset)."""
+    return asset_codes(pa.array(candles["ativo"], pa.large_string()), assets.names)
 
 
 def _on_or_before_last_day(

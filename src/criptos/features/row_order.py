@@ -14,23 +14,43 @@ import pyarrow.compute as pc
 _DAY_BITS = 32
 
 
+def sorted_names(*columns: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The distinct asset names of ``columns``, sorted (the codes' alphabet)."""
+    names: set[str] = set()
+    for column in columns:
+        names.update(pc.unique(column).to_pylist())
+    names.discard(None)
+    return np.asarray(sorted(names), dtype=object)
+
+
 def asset_codes(column: pa.ChunkedArray | pa.Array, names: np.ndarray) -> np.ndarray:
-    """Position of each row's asset in ``names`` (sorted, and holding every asset)."""
-    encoded = pc.dictionary_encode(column)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    if len(encoded) == 0:
-        return np.array([], dtype=np.int64)
-    dictionary = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    positions = np.searchsorted(names, dictionary)
-    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return positions[indices].astype(np.int64)
+    """Position of each row's asset in the sorted ``names``, -1 where it is not there
+    (hashed by Arrow, without making millions of Python strings)."""
+    if len(names) == 0:
+        return np.full(len(column), -1, dtype=np.int64)
+    value_set = pa.array(names, type=column.type)
+    return (
+        pc.index_in(column, value_set=value_set)
+        .fill_null(-1)
+        .to_numpy()
+        .astype(np.int64)
+    )
+
+
+def keys_of(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """One int64 per row ordering (ativo, data): the asset code, then the day."""
+    days = dates.astype("datetime64[D]").astype(np.int64)
+    return codes.astype(np.int64) * (1 << _DAY_BITS) + days
 
 
 def sort_keys(table: pa.Table, codes: np.ndarray) -> np.ndarray:
-    """One int64 per row ordering (ativo, data): the asset code, then the day."""
-    days = table.column("data").to_numpy().astype("datetime64[D]").astype(np.int64)
-    return codes.astype(np.int64) * (1 << _DAY_BITS) + days
+    """``keys_of`` the rows of ``table`` (its ``data`` column) with their asset codes."""
+    return keys_of(codes, table.column("data").to_numpy())
+
+
+def codes_of(keys: np.ndarray) -> np.ndarray:
+    """The asset codes inside ``keys_of`` keys."""
+    return keys >> _DAY_BITS
 
 
 def merged_order(first_keys: np.ndarray, second_keys: np.ndarray) -> np.ndarray:

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from criptos.features.definitions import INPUT_COLUMNS
 from criptos.features.history import AssetHistory
-from criptos.features.row_order import asset_codes, merged_order, sort_keys
+from criptos.features.row_order import (
+    asset_codes,
+    merged_order,
+    sort_keys,
+    sorted_names,
+)
 
 STATE_FILE = "_state.parquet"
 STATE_COLUMNS = [*INPUT_COLUMNS, "max_acum"]
@@ -35,9 +39,7 @@ def _asset_runs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _codes(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     """Per row the asset's position in the sorted asset names, and those names."""
-    names = np.asarray(
-        sorted(pc.unique(table.column("ativo")).to_pylist()), dtype=object
-    )
+    names = sorted_names(table.column("ativo"))
     return asset_codes(table.column("ativo"), names), names
 
 
@@ -142,13 +144,7 @@ def append_to_state(stored: pa.Table, rows: pa.Table, lookback: int) -> pa.Table
     (later days of its assets, or new assets), both in (ativo, data) order."""
     first_close = previous_state(stored, complete=False).history.first_close.to_dict()
     rows = rows.select(STATE_COLUMNS).replace_schema_metadata(None)
-    names = np.asarray(
-        sorted(
-            set(pc.unique(stored.column("ativo")).to_pylist())
-            | set(pc.unique(rows.column("ativo")).to_pylist())
-        ),
-        dtype=object,
-    )
+    names = sorted_names(stored.column("ativo"), rows.column("ativo"))
     order = merged_order(
         sort_keys(stored, asset_codes(stored.column("ativo"), names)),
         sort_keys(rows, asset_codes(rows.column("ativo"), names)),
