@@ -18,13 +18,13 @@ def _environments() -> list[str]:
     return sorted(p.name for p in conf.iterdir() if p.is_dir() and p.name not in {"base", "local"})
 
 
-def _catalog_config(env: str | None) -> dict:
+def _catalog_config(env: str | None, **runtime_params: str) -> dict:
     loader = OmegaConfigLoader(
         conf_source=str(PROJECT_ROOT / "conf"),
         base_env="base",
         default_run_env=env or "base",
         custom_resolvers=CONFIG_LOADER_ARGS["custom_resolvers"],
-        runtime_params={"run_date": "20240101"},
+        runtime_params={"run_date": "20240101", **runtime_params},
     )
     return loader["catalog"]
 
@@ -48,3 +48,12 @@ def test_catalog_builds_and_carries_viz_layers(env: str | None):
     for name, entry in config.items():
         assert entry.get("metadata", {}).get("kedro-viz", {}).get("layer"), name
         assert name in catalog
+
+
+@pytest.mark.parametrize(
+    ("runtime_params", "layout"), [({}, "file"), ({"features_layout": "parts"}, "parts")]
+)
+def test_feature_layout_comes_from_globals_or_the_run(runtime_params, layout: str):
+    config = _catalog_config(None, **runtime_params)
+    assert config["cripto_features_latest"]["layout"] == layout
+    assert config["cripto_features_dated"]["dataset"]["layout"] == layout

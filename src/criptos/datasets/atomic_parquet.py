@@ -130,6 +130,9 @@ class AtomicParquetDataset(ParquetDataset):
         self._layout = layout
         self._max_delta_parts = int(max_delta_parts)
 
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "layout": self._layout}
+
     def load(self) -> pd.DataFrame:
         path = get_filepath_str(self._get_load_path(), self._protocol)
         if not self._fs.isdir(path):
