@@ -137,12 +137,6 @@ class PartsTable:
     def schema_arrow(self) -> pa.Schema:
         return self._parquet_file(self.base[0]).schema_arrow
 
-    @property
-    def num_rows(self) -> int:
-        return sum(
-            self._parquet_file(p).metadata.num_rows for p in self.base + self.deltas
-        )
-
     def _deltas(self, columns: list[str] | None) -> pa.Table | None:
         if not self.deltas:
             return None

@@ -215,10 +215,6 @@ class IncrementalFeatureTable:
         computed = pa.concat_tables(list(table.iter_tables()))
         return computed.filter(pa.array(~lookback)).cast(self.previous.schema_arrow)
 
-    def new_rows(self) -> pa.Table:
-        """Only the computed rows (new days, corrected and new assets), without the copy."""
-        return self._computed()
-
     def appended_rows(self) -> pa.Table | None:
         """The rows to append to the previous table, in (ativo, data) order; None when
         a late correction changed history, so that previous rows must be rewritten."""
