@@ -1,7 +1,7 @@
 """Benchmark of the prediction API: ``/predict?ativo=BTC`` against ``/health``.
 
 Starts ``python -m criptos.api`` on 127.0.0.1 (one uvicorn process, access log off)
-on a throwaway project: the real features of ``../shared/data`` and five small
+on a throwaway project: the real features of ``src/criptos/data`` and five small
 fitted models published with the project's ``ModelRegistryDataset``. Then ``wrk``
 loads both endpoints of that same server in alternating rounds of bounded duration
 and the section "API" of ``docs/benchmarks.md`` gets requests/s, p50 and p99
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tests.api.bundles import fit_models, make_manifest, publish
 from tests.api.server import ApiServer
-from tests.kedro_project import PROJECT_ROOT, REAL_RAW_CSV, KedroProject
+from tests.kedro_project import PROJECT_ROOT, KedroProject, write_real_raw_csv
 
 from criptos.features import FeatureParams, compute_features
 from criptos.model_bundle import ModelBundle
@@ -104,8 +104,9 @@ def run_wrk(
 def prepare_project(root: Path) -> KedroProject:
     """A throwaway project with the real latest features and one published version."""
     project = KedroProject.create(root)
-    with REAL_RAW_CSV.open("rb") as stream:
-        raw = read_raw_candles(stream, source=str(REAL_RAW_CSV))
+    real_raw_csv = write_real_raw_csv(project.root / "real_data")
+    with real_raw_csv.open("rb") as stream:
+        raw = read_raw_candles(stream, source=str(real_raw_csv))
     features = compute_features(
         validate_candles(raw, max_quarantine_share=0.05).candles, FeatureParams()
     )

@@ -1,6 +1,6 @@
 """Benchmark of the feature_engineering pipeline against a naive reference and the I/O floor.
 
-Builds a large raw file from the real assets in ``../shared/data`` (see
+Builds a large raw file from the real assets shipped in ``src/criptos/data`` (see
 ``benchmarks.synthetic_raw``), then runs three contenders on it as whole processes
 under ``/usr/bin/time -v`` (Debian package ``time``: ``apt-get install time`` if
 ``/usr/bin/time`` is missing):
@@ -10,8 +10,9 @@ under ``/usr/bin/time -v`` (Debian package ``time``: ``apt-get install time`` if
 3. the I/O floor (``benchmarks.io_floor``): Arrow CSV read + snappy Parquet write.
 
 It checks that the project's seed features equal the reference's (relative tolerance
-1e-9), times a daily incremental run (one new day for every asset, the previous
-latest as state) and checks it equals the full run exactly, then writes the section
+1e-9), times a daily incremental run (one new day for every asset appended to the
+stored candle history, ``feature_engineering.ingest=append``, the previous latest as
+state) and checks it equals the full run exactly, then writes the section
 "Feature engineering" of ``docs/benchmarks.md`` (other sections are kept).
 
     .venv/bin/python -m benchmarks.feature_benchmark             # 3,000 assets x 2,400 days
@@ -36,9 +37,9 @@ from pathlib import Path
 
 from tests.kedro_project import (
     PROJECT_ROOT,
-    REAL_RAW_CSV,
     KedroProject,
     cli_environment,
+    write_real_raw_csv,
 )
 
 from benchmarks.compare import compare_seed_features, tables_identical
@@ -79,7 +80,9 @@ def _parse_time_v(stderr: str) -> tuple[float, float]:
     return seconds, int(peak.group(1)) / 1024
 
 
-def _run_once(command: list[str], env: dict[str, str] | None) -> tuple[float, float, float | None]:
+def _run_once(
+    command: list[str], env: dict[str, str] | None
+) -> tuple[float, float, float | None]:
     os.sync()  # the previous contender's writes must not land on this one's clock
     result = subprocess.run(
         [str(TIME), "-v", *command],
@@ -118,9 +121,7 @@ def measure(
         runs.append(_run_once(command, None))
         logger.info("%s: %.1f s, %.0f MB peak, pipeline %s s", name, *runs[-1])
     seconds, peak_mb, pipeline = min(runs, key=lambda run: run[0])
-    return Measurement(
-        name, seconds, peak_mb, pipeline, tuple(run[0] for run in runs)
-    )
+    return Measurement(name, seconds, peak_mb, pipeline, tuple(run[0] for run in runs))
 
 
 def _split_last_day(raw: Path, history: Path, last_day: Path) -> None:
@@ -159,25 +160,34 @@ def _kedro_command(
     ]  # fmt: skip
 
 
+# What a feature run writes: the candle history and the feature tables.
+STORED = ("primary", "features")
+
+
 def _fresh_features(project: KedroProject) -> Callable[[], None]:
-    """Before each run: no feature files, so every run writes them from scratch."""
+    """Before each run: no history and no feature files, so every run writes them
+    from scratch."""
 
     def clear() -> None:
-        shutil.rmtree(project.path("features"))
-        project.path("features").mkdir()
+        for key in STORED:
+            shutil.rmtree(project.path(key))
+            project.path(key).mkdir()
 
     return clear
 
 
 def _restored_features(project: KedroProject) -> Callable[[], None]:
-    """Before each run: the feature folder as it is now (hard-linked snapshot)."""
-    snapshot = project.root / "features_snapshot"
+    """Before each run: the history and feature folders as they are now (hard-linked
+    snapshots)."""
+    snapshot = project.root / "stored_snapshot"
     shutil.rmtree(snapshot, ignore_errors=True)
-    shutil.copytree(project.path("features"), snapshot, copy_function=os.link)
+    for key in STORED:
+        shutil.copytree(project.path(key), snapshot / key, copy_function=os.link)
 
     def restore() -> None:
-        shutil.rmtree(project.path("features"))
-        shutil.copytree(snapshot, project.path("features"), copy_function=os.link)
+        for key in STORED:
+            shutil.rmtree(project.path(key))
+            shutil.copytree(snapshot / key, project.path(key), copy_function=os.link)
 
     return restore
 
@@ -193,30 +203,45 @@ def run(assets: int, days: int, write_docs: bool, repeat: int) -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     raw = WORK / f"raw_{assets}x{days}.csv"
     if not raw.exists():
-        write_synthetic_raw(REAL_RAW_CSV, raw, assets, days)
+        write_synthetic_raw(write_real_raw_csv(WORK), raw, assets, days)
     history, last_day = (
         WORK / f"history_{assets}x{days}.csv",
         WORK / f"last_day_{assets}x{days}.csv",
     )
     _split_last_day(raw, history, last_day)
     load = os.getloadavg()
-    io_floor = [sys.executable, "-m", "benchmarks.io_floor", str(raw), str(WORK / "io_floor.parquet")]
+    io_floor = [
+        sys.executable,
+        "-m",
+        "benchmarks.io_floor",
+        str(raw),
+        str(WORK / "io_floor.parquet"),
+    ]
     naive_out = WORK / "naive_reference.parquet"
-    naive_command = [sys.executable, "-m", "benchmarks.naive_reference", str(raw), str(naive_out)]
+    naive_command = [
+        sys.executable,
+        "-m",
+        "benchmarks.naive_reference",
+        str(raw),
+        str(naive_out),
+    ]
     full = "feature_engineering.mode=full"
 
     floor = measure("I/O floor", io_floor, repeat)
     naive = measure("naive reference", naive_command, repeat)
     file_project = _project("project_full", raw)
     project = measure(
-        "project (full run, file layout)", _kedro_command(file_project, full),
-        repeat, _fresh_features(file_project),
+        "project (full run, file layout)",
+        _kedro_command(file_project, full),
+        repeat,
+        _fresh_features(file_project),
     )
     parts_project = _project("project_parts", raw)
     parts = measure(
         "project (full run, parts layout)",
         _kedro_command(parts_project, full, "features_layout=parts"),
-        repeat, _fresh_features(parts_project),
+        repeat,
+        _fresh_features(parts_project),
     )
     file_latest = file_project.path("features") / "cripto_features_latest.parquet"
     parts_latest = parts_project.path("features") / "cripto_features_latest.parquet"
@@ -226,22 +251,33 @@ def run(assets: int, days: int, write_docs: bool, repeat: int) -> None:
     tiny = _project("project_startup", _head(raw, WORK / "head.csv", lines=8))
     startup = measure(
         "Kedro start-up (same pipeline, 7-row raw file)",
-        _kedro_command(tiny, full), repeat, _fresh_features(tiny),
+        _kedro_command(tiny, full),
+        repeat,
+        _fresh_features(tiny),
     )
     daily_project = _project("project_daily", history)
-    measure("history for the daily run (untimed)", _kedro_command(
-        daily_project, full, "features_layout=parts", run_date=HISTORY_RUN_DATE))
+    measure(
+        "history for the daily run (untimed)",
+        _kedro_command(
+            daily_project, full, "features_layout=parts", run_date=HISTORY_RUN_DATE
+        ),
+    )
     daily_project.use_raw_file(last_day)
     daily = measure(
         "project (daily run, parts layout)",
-        _kedro_command(daily_project, "features_layout=parts"),
-        repeat, _restored_features(daily_project),
+        _kedro_command(
+            daily_project, "features_layout=parts", "feature_engineering.ingest=append"
+        ),
+        repeat,
+        _restored_features(daily_project),
     )
     daily_latest = daily_project.path("features") / "cripto_features_latest.parquet"
     daily_identical = tables_identical(daily_latest, file_latest)
     logger.info(
         "parts == file: %s; daily == full: %s; seed features vs reference: %s",
-        parts_identical, daily_identical, comparison.mismatches or "equal",
+        parts_identical,
+        daily_identical,
+        comparison.mismatches or "equal",
     )
 
     if write_docs:
@@ -274,7 +310,12 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     assets = 300 if args.quick else args.assets
-    run(assets, args.days, write_docs=not args.no_docs and not args.quick, repeat=args.repeat)
+    run(
+        assets,
+        args.days,
+        write_docs=not args.no_docs and not args.quick,
+        repeat=args.repeat,
+    )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ def _section(values: dict[str, Any]) -> str:
             f"**{parts.peak_mb / naive.peak_mb:.0%}** of its peak (targets: at least 4x, at most "
             f"50 %). Against the I/O floor: {project.seconds / floor.seconds:.1f}x its time.",
             f"- **Daily run** (raw file = one new day for all {values['assets']:,} assets, parts "
-            f"layout, the previous latest as state): the pipeline takes "
+            "layout, `feature_engineering.ingest=append` onto the stored candle history, the "
+            f"previous latest as state): the pipeline takes "
             f"**{daily.pipeline_seconds:.2f} s, {daily.pipeline_seconds / parts.pipeline_seconds:.1%}** "
             f"of the full run's pipeline (target: under 10 %); the whole process "
             f"{daily.seconds:.1f} s, {daily.seconds / parts.seconds:.0%} of the full run's, of which "
@@ -74,12 +75,14 @@ def _section(values: dict[str, Any]) -> str:
             f"{_yes(values['parts_identical'])}; after the daily run, latest equals the full "
             f"run's exactly: {_yes(values['daily_identical'])}.",
             "- What each contender does: the project runs are the whole `kedro run` (Arrow CSV "
-            "read, row validation with quarantine and report, features of 200,000-row batches of "
+            "read, row validation with quarantine and report, the candle history written (file "
+            "or parts), features of 200,000-row batches of "
             "whole assets on two threads; the file layout writes them as row groups of one "
             "Parquet file while the next batches compute, the parts layout writes one file per "
             "batch from the worker threads; latest is a hard link of the dated table). The daily "
-            "run reads the stored state (each asset's last look-back rows), computes the new "
-            "day, writes it as one delta file and hard-links the history. The naive reference "
+            "run reads the history's per-asset summary and the features' stored state (each "
+            "asset's last look-back rows), appends the day to the history and the features as "
+            "one delta file each and hard-links the rest. The naive reference "
             "computes only the seed's columns (the project writes 56); the I/O floor parses "
             "numbers while reading and computes nothing.",
             f"- The machine is shared with other jobs (load average {load[0]:.2f} / "

@@ -1,4 +1,4 @@
-"""Wall time of the training pipeline on the real data (``../shared/data``).
+"""Wall time of the training pipeline on the real data (shipped in ``src/criptos/data``).
 
 Runs ``kedro run --pipelines feature_engineering`` once in a throwaway
 ``KedroProject`` copy (untimed: it only prepares ``cripto_features_latest``), then
@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.kedro_project import PROJECT_ROOT, REAL_RAW_CSV, KedroProject
+from tests.kedro_project import PROJECT_ROOT, KedroProject, write_real_raw_csv
 
 DOCUMENT = PROJECT_ROOT / "docs" / "benchmarks.md"
 SECTION = "## Training"
@@ -81,7 +81,7 @@ def main() -> None:
     rows, walls = [], []
     with tempfile.TemporaryDirectory(prefix="training_benchmark_") as folder:
         project = KedroProject.create(Path(folder) / "project")
-        project.use_raw_file(REAL_RAW_CSV)
+        project.use_raw_file(write_real_raw_csv(Path(folder)))
         _run(project, "feature_engineering")
         for repeat in range(1, args.repeats + 1):
             load = os.getloadavg()

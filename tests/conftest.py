@@ -9,16 +9,14 @@ import pandas as pd
 import pytest
 
 from criptos.raw_contract import read_raw_candles
-from tests.kedro_project import REAL_RAW_CSV, KedroProject
+from tests.kedro_project import KedroProject, write_real_raw_csv
 from tests.s3_server import SeaweedS3
 
 
 @pytest.fixture(scope="session")
-def real_raw_csv() -> Path:
-    """The real 7-coin daily file shared with every developer and CI (never copied)."""
-    if not REAL_RAW_CSV.is_file():
-        pytest.fail(f"real data expected at {REAL_RAW_CSV} (see ../shared/data/README.md)")
-    return REAL_RAW_CSV
+def real_raw_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real 7-coin daily file shipped with the package, decompressed once (read-only)."""
+    return write_real_raw_csv(tmp_path_factory.mktemp("real_data"))
 
 
 @pytest.fixture(scope="session")

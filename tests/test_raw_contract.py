@@ -14,6 +14,7 @@ from criptos.datasets import RawCandlesDataset
 from criptos.raw_contract import (
     MALFORMED_LINE_COLUMN,
     RAW_COLUMNS,
+    UNTERMINATED_LAST_ROW,
     RawFileError,
     read_raw_candles,
 )
@@ -133,3 +134,92 @@ def test_line_with_wrong_field_count_is_kept_for_quarantine(read):
     frame = read(content)
     assert len(frame) == 2
     assert frame[MALFORMED_LINE_COLUMN].tolist()[1] == "BTC|2021-01-02|oops"
+
+
+@pytest.mark.parametrize(
+    ("header", "described"),
+    [
+        (
+            f"{HEADER}|fechamento",
+            "fechamento (columns 7 'fechamento', 10 'fechamento')",
+        ),
+        (
+            HEADER.replace("fechamento", "Fechamento") + "|fechamento ",
+            "fechamento (columns 7 'Fechamento', 10 'fechamento ')",
+        ),
+    ],
+)
+def test_duplicate_column_names_are_fatal_and_named(read, header: str, described: str):
+    content = f"{header}\nBTC|2021-01-01|1609459200|110|95|100|105|10|1050|106\n"
+    with pytest.raises(RawFileError) as error:
+        read(content.encode())
+    assert str(error.value) == (
+        f"raw.csv has duplicate column names: {described}; each column must appear "
+        "once (which one to use would be a guess)"
+    )
+
+
+def test_a_quoted_header_and_quoted_cells_are_read(read):
+    header = "|".join(f'"{name}"' for name in HEADER.split("|"))
+    row = "|".join(f'"{cell}"' for cell in GOOD_ROWS[0].split("|"))
+    frame = read(f"{header}\n{row}\n{GOOD_ROWS[1]}\n".encode())
+    assert frame.loc[0, "ativo"] == "BTC"
+    assert frame.loc[0, "data"] == "2021-01-01"
+    assert frame["fechamento"].tolist() == [105.0, 108.0]  # parsed while reading
+    assert frame.loc[0, "timestamp"] == 1609459200
+
+
+def test_a_quoted_cell_may_hold_the_separator(read):
+    frame = read(
+        f'{HEADER}\n"BTC|X"|2021-01-01|1609459200|110|95|100|105|10|1050\n'.encode()
+    )
+    assert frame.loc[0, "ativo"] == "BTC|X"
+    assert frame[MALFORMED_LINE_COLUMN].isna().all()
+
+
+def test_a_missing_column_names_what_was_found_and_expected(read):
+    header = "ativo|date|maximo|minimo|abertura|fechamento|volumefrom"
+    with pytest.raises(RawFileError) as error:
+        read(f"{header}\nBTC|2021-01-01|1|1|1|1|1\n".encode())
+    assert str(error.value) == (
+        "raw.csv is missing required column(s): data: found columns "
+        "ativo,date,maximo,minimo,abertura,fechamento,volumefrom ; expected "
+        "ativo,data,maximo,minimo,abertura,fechamento,volumefrom (optional: "
+        "timestamp, volumeto) (map yours with `columns:` in the catalog, see "
+        "docs/data.md)"
+    )
+
+
+def test_a_wrong_delimiter_points_at_the_sep_option(read):
+    with pytest.raises(RawFileError) as error:
+        read(f"{HEADER.replace('|', ';')}\n".encode())
+    assert str(error.value) == (
+        "raw.csv has the wrong delimiter: expected '|'-separated columns; the header "
+        "looks separated by ';' (set `sep:` in the catalog, see docs/data.md)"
+    )
+
+
+def test_timestamp_and_volumeto_are_optional(read):
+    """volumeto is then volumefrom x fechamento; timestamp is missing."""
+    header = "ativo|data|maximo|minimo|abertura|fechamento|volumefrom"
+    frame = read(f"{header}\nBTC|2021-01-01|110|95|100|105|10\n".encode())
+    assert list(frame.columns) == [*RAW_COLUMNS, MALFORMED_LINE_COLUMN]
+    assert frame.loc[0, "volumeto"] == 1050.0
+    assert pd.isna(frame.loc[0, "timestamp"])
+
+
+def test_a_derived_volumeto_is_the_same_when_numbers_stay_text(read):
+    header = "ativo|data|maximo|minimo|abertura|fechamento|volumefrom"
+    rows = ["BTC|2021-01-01|110|95|100|105.1|10.3", "BTC|2021-01-02|abc|1|1|1|1"]
+    frame = read(("\n".join([header, *rows]) + "\n").encode())
+    assert frame.loc[0, "fechamento"] == "105.1"  # text read
+    assert frame["volumeto"].dtype == np.float64
+    assert frame.loc[0, "volumeto"] == 105.1 * 10.3
+
+
+def test_an_unterminated_last_line_is_marked_with_its_row(read):
+    content = f"{HEADER}\n{GOOD_ROWS[0]}\nBTC|oops\n{GOOD_ROWS[1][:-2]}".encode()
+    frame = read(content)
+    assert frame.attrs[UNTERMINATED_LAST_ROW] == 1  # before the malformed line's row
+    assert frame.loc[1, "data"] == "2021-01-02"
+    assert UNTERMINATED_LAST_ROW not in read(content + b"\n").attrs

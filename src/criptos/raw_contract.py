@@ -1,22 +1,39 @@
 """The raw candle file contract and the reader that enforces its file-level rules.
 
-Raw files are pipe-separated with a header row and at least the columns in
-``RAW_COLUMNS`` (CryptoCompare daily candles); extra columns are ignored. Problems
-with the file as a whole (empty, wrong delimiter, missing column, not UTF-8) raise
-``RawFileError`` with a message that names the problem. Rows with the wrong number
-of fields are kept aside as ``MALFORMED_LINE_COLUMN`` so that row validation can
-quarantine them with a reason instead of failing the run.
+Raw files have a header row and the columns in ``RAW_COLUMNS`` (CryptoCompare daily
+candles), by default pipe-separated; extra columns are ignored. ``timestamp`` and
+``volumeto`` may be absent (``volumeto`` is then ``volumefrom × fechamento``), and a
+``RawLayout`` (the catalog options of ``RawCandlesDataset``) reads other layouts of
+the same candles: another separator, other column names, one asset per file
+without an ``ativo`` column, a millisecond ``timestamp`` instead of ``data``.
+
+Problems with the file as a whole (empty, wrong delimiter, missing or duplicate
+column, not UTF-8) raise ``RawFileError`` with a message that names the problem.
+Rows with the wrong number of fields are kept aside as ``MALFORMED_LINE_COLUMN`` so
+that row validation can quarantine them with a reason instead of failing the run;
+a file whose last line has no line break (a download cut short) says which row that
+line is in ``frame.attrs[UNTERMINATED_LAST_ROW]``.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from criptos import text_columns
+from criptos.contracts.errors import InputError
 
 RAW_COLUMNS: tuple[str, ...] = (
     "ativo",
@@ -31,20 +48,105 @@ RAW_COLUMNS: tuple[str, ...] = (
 )
 PRICE_COLUMNS: tuple[str, ...] = ("abertura", "maximo", "minimo", "fechamento")
 VOLUME_COLUMNS: tuple[str, ...] = ("volumefrom", "volumeto")
+# Columns a file may leave out: derived (volumeto) or only checked when present.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("timestamp", "volumeto")
 _NUMBER_COLUMNS = (*PRICE_COLUMNS, *VOLUME_COLUMNS)
 DELIMITER = "|"
 MALFORMED_LINE_COLUMN = "linha_malformada"
-_OTHER_DELIMITERS = (",", ";", "\t")
+# ``frame.attrs`` key: the frame row holding the file's last line when that line has
+# no line break after it (it may have been cut short); absent otherwise.
+UNTERMINATED_LAST_ROW = "linha_incompleta"
+_DELIMITERS = ("|", ",", ";", "\t")
 _HEADER_PROBE_BYTES = 64 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
+_LINE_ENDS = (b"\n", b"\r")
+_DOCS = "see docs/data.md"
+_SECONDS_PER_DAY = 86_400
+# Unix seconds of 0001-01-01 and 9999-12-31: the days a date column can hold.
+_FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_214_400
 
 
-class RawFileError(ValueError):
+class RawFileError(InputError):
     """The raw file as a whole breaks the contract; nothing downstream may run."""
 
 
-def header_columns(head: bytes, source: str) -> list[str]:
-    """Decode and split the header line, raising on the file-level problems."""
+def _normalised(name: str) -> str:
+    return name.strip().strip('"').strip().lower()
+
+
+@dataclass(frozen=True)
+class RawLayout:
+    """How a raw file lays out the contract's columns (``RawCandlesDataset`` options).
+
+    ``sep``: the field separator. ``columns``: the file's column names (trimmed,
+    case-insensitive) mapped to contract names, e.g. ``{"close": "fechamento"}``;
+    names not mapped are taken as they are. ``asset``: the asset code of a file of
+    one asset that has no ``ativo`` column.
+    """
+
+    sep: str = DELIMITER
+    columns: Mapping[str, str] = field(default_factory=dict)
+    asset: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        sep: str = DELIMITER,
+        columns: Mapping[str, str] | None = None,
+        asset: str | None = None,
+    ) -> RawLayout:
+        """A checked layout; raises ``InputError`` naming the catalog option at fault."""
+        if not isinstance(sep, str) or len(sep) != 1 or sep in '"\r\n':
+            raise InputError(
+                f"raw_candles sep must be one character (not a quote or line break), "
+                f"got {sep!r}"
+            )
+        mapping: dict[str, str] = {}
+        for source, target in dict(columns or {}).items():
+            contract = _normalised(str(target))
+            if contract not in RAW_COLUMNS:
+                raise InputError(
+                    f"raw_candles columns maps {source!r} to {target!r}, which is not "
+                    f"a contract column (one of {', '.join(RAW_COLUMNS)}; {_DOCS})"
+                )
+            mapping[_normalised(str(source))] = contract
+        repeated = sorted(
+            name for name, n in Counter(mapping.values()).items() if n > 1
+        )
+        if repeated:
+            raise InputError(
+                f"raw_candles columns maps several file columns to {', '.join(repeated)}"
+            )
+        if asset is not None and (not isinstance(asset, str) or not asset.strip()):
+            raise InputError(
+                f"raw_candles asset must be a non-empty code, got {asset!r}"
+            )
+        return cls(sep=sep, columns=mapping, asset=asset)
+
+    def required(self, names: list[str]) -> list[str]:
+        """Contract columns a file with the (contract) ``names`` must have."""
+        required = [name for name in RAW_COLUMNS if name not in OPTIONAL_COLUMNS]
+        if self.asset is not None:
+            required.remove("ativo")
+        if "data" not in names and "timestamp" in names:
+            required.remove("data")  # derived from the timestamp (CCXT files)
+        return required
+
+
+DEFAULT_LAYOUT = RawLayout()
+
+
+def _split_header(header: str, sep: str) -> list[str]:
+    """The header's fields; quoted names (``"ativo"|"data"``) are unquoted."""
+    return next(csv.reader([header], delimiter=sep, quotechar='"'), [""])
+
+
+def header_columns(
+    head: bytes, source: str, layout: RawLayout = DEFAULT_LAYOUT
+) -> list[str]:
+    """The name of each file column (contract names where they map), raising on the
+    file-level problems: empty, not UTF-8, wrong delimiter, duplicate or missing
+    columns. Unnamed columns are called ``_coluna_<position>``."""
     if head.startswith(_UTF8_BOM):
         head = head[len(_UTF8_BOM) :]
     if not head.strip():
@@ -56,20 +158,62 @@ def header_columns(head: bytes, source: str) -> list[str]:
         raise RawFileError(
             f"{source} is undecodable: its header is not UTF-8 text ({error.reason} at byte {error.start})"
         ) from None
-    columns = [name.strip().lower() for name in header.split(DELIMITER)]
-    if len(columns) == 1:
-        found = [sep for sep in _OTHER_DELIMITERS if sep in header]
+    as_written = _split_header(header, layout.sep)
+    written = [name.strip() for name in as_written]
+    if len(written) == 1:
+        found = [sep for sep in _DELIMITERS if sep != layout.sep and sep in header]
         hint = f"; the header looks separated by {found[0]!r}" if found else ""
         raise RawFileError(
-            f"{source} has the wrong delimiter: expected {DELIMITER!r}-separated columns{hint}"
+            f"{source} has the wrong delimiter: expected {layout.sep!r}-separated "
+            f"columns{hint} (set `sep:` in the catalog, {_DOCS})"
         )
-    missing = [name for name in RAW_COLUMNS if name not in columns]
-    if missing:
+    names = [
+        layout.columns.get(_normalised(name), _normalised(name)) or f"_coluna_{index}"
+        for index, name in enumerate(written)
+    ]
+    _refuse_duplicates(names, as_written, source)
+    if layout.asset is not None and "ativo" in names:
         raise RawFileError(
-            f"{source} is missing required column(s): {', '.join(missing)} "
-            f"(expected header {DELIMITER.join(RAW_COLUMNS)})"
+            f"{source} has an ativo column and the catalog sets asset: "
+            f"{layout.asset!r}; remove one of them ({_DOCS})"
         )
-    return columns
+    required = layout.required(names)
+    missing = [name for name in required if name not in names]
+    if missing:
+        unused = [
+            name for name in layout.columns if name not in map(_normalised, written)
+        ]
+        not_found = (
+            f"; `columns:` maps {', '.join(unused)}, not in the file" if unused else ""
+        )
+        raise RawFileError(
+            f"{source} is missing required column(s): {', '.join(missing)}: found "
+            f"columns {','.join(written)} ; expected {','.join(required)} (optional: "
+            f"{', '.join(OPTIONAL_COLUMNS)}){not_found} (map yours with `columns:` in "
+            f"the catalog, {_DOCS})"
+        )
+    return names
+
+
+def _refuse_duplicates(names: list[str], written: list[str], source: str) -> None:
+    """Two columns with one name (after trimming, case folding and ``columns:``)."""
+    counts = Counter(names)
+    repeated = [name for name in counts if counts[name] > 1]
+    if repeated:
+        described = "; ".join(
+            f"{name} (columns "
+            + ", ".join(
+                f"{index + 1} {written[index]!r}"
+                for index, other in enumerate(names)
+                if other == name
+            )
+            + ")"
+            for name in repeated
+        )
+        raise RawFileError(
+            f"{source} has duplicate column names: {described}; each column must "
+            "appear once (which one to use would be a guess)"
+        )
 
 
 def _text_memory_pool() -> pa.MemoryPool:
@@ -91,23 +235,87 @@ def _read_head(data: BinaryIO | Path) -> bytes:
     return head
 
 
+def unterminated_last_line(stream: BinaryIO) -> bytes | None:
+    """The last line of a seekable binary stream if no line break ends it, else None.
+
+    Reads only the end of the file (from its last line break on) and puts the stream
+    back where it was. A stream that cannot seek is taken as terminated.
+    """
+    if not _seekable(stream):
+        return None
+    position = stream.tell()
+    try:
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        if size == 0:
+            return None
+        stream.seek(size - 1)
+        if stream.read(1) in _LINE_ENDS:
+            return None
+        probe = _HEADER_PROBE_BYTES
+        while True:  # widen the tail until it holds the last line break
+            start = max(0, size - probe)
+            stream.seek(start)
+            tail = stream.read(size - start)
+            cut = max(tail.rfind(b"\n"), tail.rfind(b"\r"))
+            if cut >= 0 or start == 0:
+                return tail[cut + 1 :]
+            probe *= 4
+    finally:
+        stream.seek(position)
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _last_line(data: BinaryIO | Path) -> bytes | None:
+    if isinstance(data, Path):
+        with data.open("rb") as stream:
+            return unterminated_last_line(stream)
+    return unterminated_last_line(data)
+
+
 class _NotAllNumbers(Exception):
     """A numeric column holds text that is not a finite number: read it all as text."""
 
 
-def _arrow_read(
-    data: BinaryIO | Path, columns: list[str], source: str, numbers: pa.DataType
-) -> pd.DataFrame:
-    """One Arrow read of the file with numeric columns as ``numbers`` (float64 or text)."""
-    malformed: list[str] = []
+@dataclass
+class _Read:
+    table: pa.Table
+    malformed: list[str]
 
+
+def _parse_options(sep: str, malformed: list[str]) -> pacsv.ParseOptions:
     def keep_malformed(row: pacsv.InvalidRow) -> str:
         malformed.append(row.text)
         return "skip"
 
+    return pacsv.ParseOptions(delimiter=sep, invalid_row_handler=keep_malformed)
+
+
+def _arrow_read(
+    data: BinaryIO | Path,
+    columns: list[str],
+    source: str,
+    sep: str,
+    numbers: pa.DataType,
+) -> _Read:
+    """One Arrow read of the file with numeric columns as ``numbers`` (float64 or text).
+
+    In the typed read ``timestamp`` is read as int64 (one conversion error makes the
+    whole file text, like a number that does not parse).
+    """
+    malformed: list[str] = []
     typed = numbers != pa.large_string()
-    types = dict.fromkeys(RAW_COLUMNS, pa.large_string())
-    types.update(dict.fromkeys(_NUMBER_COLUMNS, numbers))
+    present = [name for name in RAW_COLUMNS if name in columns]
+    types = dict.fromkeys(present, pa.large_string())
+    types.update({name: numbers for name in _NUMBER_COLUMNS if name in present})
+    if typed and "timestamp" in present:
+        types["timestamp"] = pa.int64()
     # Arrow's null tokens ("NA", "null", "NaN", ...) would make such numeric cells
     # "missing"; typed, only empty cells are, and text columns get the tokens below.
     nulls = {"null_values": [""]} if typed else {}
@@ -116,12 +324,10 @@ def _arrow_read(
             str(data) if isinstance(data, Path) else data,
             memory_pool=_text_memory_pool(),
             read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
-            parse_options=pacsv.ParseOptions(
-                delimiter=DELIMITER, invalid_row_handler=keep_malformed
-            ),
+            parse_options=_parse_options(sep, malformed),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
-                include_columns=list(RAW_COLUMNS),
+                include_columns=present,
                 **nulls,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -145,17 +351,14 @@ def _arrow_read(
         ) from None
     if typed:
         table = _typed_table(table)
-    if malformed:
-        extra = pd.DataFrame({MALFORMED_LINE_COLUMN: malformed})
-        return pd.concat([table.to_pandas(), extra], ignore_index=True)
-    # an all-missing text column, built by Arrow (20x faster than by pandas)
-    no_text = pa.nulls(table.num_rows, pa.large_string())
-    return table.append_column(MALFORMED_LINE_COLUMN, no_text).to_pandas()
+    return _Read(table, malformed)
 
 
 def _typed_table(table: pa.Table) -> pa.Table:
     """Checks and completes a read with float64 numbers (see ``_arrow_read``)."""
     for name in _NUMBER_COLUMNS:
+        if name not in table.column_names:
+            continue
         column = table.column(name)
         written_non_finite = pc.and_(
             pc.is_valid(column), pc.invert(pc.is_finite(column))
@@ -164,32 +367,129 @@ def _typed_table(table: pa.Table) -> pa.Table:
             raise _NotAllNumbers  # "nan" or "inf" written out: validation must see it
     tokens = pa.array(pacsv.ConvertOptions().null_values, pa.large_string())
     for index, name in enumerate(table.column_names):
-        if name not in _NUMBER_COLUMNS:
-            column = table.column(name)
-            null_token = pc.is_in(column, value_set=tokens)
-            if pc.any(null_token).as_py():
-                column = pc.if_else(null_token, pa.scalar(None, column.type), column)
-                table = table.set_column(index, name, column)
+        if not pa.types.is_large_string(table.schema.field(index).type):
+            continue
+        column = table.column(name)
+        null_token = pc.is_in(column, value_set=tokens)
+        if pc.any(null_token).as_py():
+            column = pc.if_else(null_token, pa.scalar(None, column.type), column)
+            table = table.set_column(index, name, column)
     return table
 
 
-def read_raw_candles(data: BinaryIO | Path, source: str = "raw file") -> pd.DataFrame:
+def _frame(read: _Read) -> pd.DataFrame:
+    """The read as a frame: its columns, then ``MALFORMED_LINE_COLUMN``."""
+    table = read.table
+    if read.malformed:
+        extra = pd.DataFrame({MALFORMED_LINE_COLUMN: read.malformed})
+        return pd.concat([table.to_pandas(), extra], ignore_index=True)
+    # an all-missing text column, built by Arrow (20x faster than by pandas)
+    no_text = pa.nulls(table.num_rows, pa.large_string())
+    return table.append_column(MALFORMED_LINE_COLUMN, no_text).to_pandas()
+
+
+def _text_column(array: pa.Array) -> pd.Series:
+    return pa.table({"text": array}).to_pandas()["text"]
+
+
+def complete_columns(frame: pd.DataFrame, asset: str | None = None) -> pd.DataFrame:
+    """Add (in place, at their contract position) the contract columns a layout may
+    leave out, from the ones it has, and return ``frame``.
+
+    ``ativo``: ``asset``; ``timestamp``: missing; ``volumeto``: ``volumefrom ×
+    fechamento`` (float64; missing where either is not a number); ``data``: the UTC
+    day of ``timestamp`` (seconds, or milliseconds by magnitude), as ``YYYY-MM-DD``
+    text (missing where there is no usable timestamp). Both engines call this, so a
+    derived value is the same bit for bit. Columns present are left untouched.
+    """
+    rows = len(frame)
+    for position, name in enumerate(RAW_COLUMNS):
+        if name in frame.columns:
+            continue
+        if name == "ativo":
+            if asset is None:
+                raise ValueError(
+                    "complete_columns needs asset for a file without ativo"
+                )
+            values = _text_column(pa.repeat(pa.scalar(asset, pa.large_string()), rows))
+        elif name == "data":
+            values = _days_of_timestamps(frame["timestamp"])
+        elif name == "volumeto":
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = text_columns.column_numbers(
+                    frame["volumefrom"]
+                ) * text_columns.column_numbers(frame["fechamento"])
+        else:  # timestamp: only checked when the file has it
+            values = _text_column(pa.nulls(rows, pa.large_string()))
+        frame.insert(min(position, len(frame.columns)), name, values)
+    return frame
+
+
+def _days_of_timestamps(column: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` text of the UTC day of each Unix time (seconds or milliseconds)."""
+    seconds = text_columns.timestamp_seconds(text_columns.column_numbers(column))
+    with np.errstate(invalid="ignore"):
+        usable = (seconds >= _FIRST_SECOND) & (seconds <= _LAST_SECOND)
+        days = np.floor_divide(np.where(usable, seconds, 0.0), _SECONDS_PER_DAY)
+    dates = pa.array(days.astype(np.int32), pa.date32(), mask=~usable)
+    return _text_column(pc.cast(dates, pa.large_string()))
+
+
+def _last_row(read: _Read, last_line: bytes, columns: list[str], sep: str) -> int:
+    """The frame row of the file's last line: the last well-formed row if the line is
+    well-formed, else its entry among the malformed lines (kept after them)."""
+    alone: list[str] = []
+    try:
+        pacsv.read_csv(
+            io.BytesIO(last_line),
+            read_options=pacsv.ReadOptions(column_names=columns),
+            parse_options=_parse_options(sep, alone),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.large_string())
+            ),
+        )
+    except pa.ArrowInvalid:  # not even one row: it is among the malformed lines
+        alone.append(last_line.decode("utf-8", errors="replace"))
+    if alone and read.malformed:
+        text = alone[0]
+        matches = [i for i, line in enumerate(read.malformed) if line == text]
+        index = matches[-1] if matches else len(read.malformed) - 1
+        return read.table.num_rows + index
+    return read.table.num_rows - 1
+
+
+def read_raw_candles(
+    data: BinaryIO | Path,
+    source: str = "raw file",
+    layout: RawLayout = DEFAULT_LAYOUT,
+) -> pd.DataFrame:
     """Read a raw candle file into a frame of ``RAW_COLUMNS`` (and ``MALFORMED_LINE_COLUMN``).
 
     ``data`` is a binary stream or, for a local file, its path: Arrow then reads
     the file natively, without going through a Python file object (faster).
-    When every price and volume cell is a finite number or empty (the usual feed),
-    they are parsed while reading (float64, NaN for empty), which is several times
-    faster; otherwise every column stays text, so that row validation can tell
-    "missing" from "not a number". Other columns are text; empty fields become
-    missing. A UTF-8 byte-order mark and CRLF line ends are accepted. Lines with the
+    When every price and volume cell is a finite number or empty and every
+    ``timestamp`` an integer (the usual feed), they are parsed while reading
+    (float64, NaN for empty; int64), which is several times faster; otherwise every
+    column stays text, so that row validation can tell "missing" from "not a
+    number". Other columns are text; empty fields become missing. A UTF-8
+    byte-order mark, CRLF line ends and quoted fields are accepted. Lines with the
     wrong number of fields come back as extra rows holding only
-    ``MALFORMED_LINE_COLUMN``.
+    ``MALFORMED_LINE_COLUMN``. Columns the layout leaves out are completed by
+    ``complete_columns``. When the file does not end with a line break, the row of
+    its last line is ``frame.attrs[UNTERMINATED_LAST_ROW]`` (only the file's last
+    bytes are read to tell).
     """
-    columns = header_columns(_read_head(data), source)
+    columns = header_columns(_read_head(data), source, layout)
+    last_line = _last_line(data)
     try:
-        return _arrow_read(data, columns, source, numbers=pa.float64())
+        read = _arrow_read(data, columns, source, layout.sep, numbers=pa.float64())
     except _NotAllNumbers:
         if not isinstance(data, Path):
             data.seek(0)
-        return _arrow_read(data, columns, source, numbers=pa.large_string())
+        read = _arrow_read(data, columns, source, layout.sep, pa.large_string())
+    frame = complete_columns(_frame(read), layout.asset)
+    if last_line is not None:
+        frame.attrs[UNTERMINATED_LAST_ROW] = _last_row(
+            read, last_line, columns, layout.sep
+        )
+    return frame

@@ -59,35 +59,77 @@ def _retry_trimmed(
 
 
 def parse_numbers(text: pa.ChunkedArray) -> np.ndarray:
-    """Text to float64; missing, unparseable and infinite cells become NaN."""
+    """Text to float64; missing and unparseable cells become NaN.
+
+    Infinities (``inf``, or a number too large for float64 such as ``1e400``) stay
+    infinite, so that validation can tell "not a number" from "out of range".
+    """
     parsed = _retry_trimmed(text, _cast_float, _number_or_none)
     values = parsed.to_numpy()
     if values.dtype != np.float64 or not values.flags.writeable:
         values = values.astype(np.float64)  # a copy we may write to
-    values[~np.isfinite(values)] = np.nan
     return values
 
 
-def parse_dates(text: pa.ChunkedArray) -> np.ndarray:
-    """``YYYY-MM-DD`` text to ``datetime64[ns]``; anything else becomes NaT.
+def column_numbers(column: pd.Series) -> np.ndarray:
+    """A column as float64 (NaN: missing or not a number), a copy we may write.
 
-    Arrow's date cast reads the strict format and refuses impossible dates at once
-    (the usual, clean column); if any cell fails, each is parsed after trimming
-    spaces and kept only if it is a real date written that way (``strptime`` alone
-    would turn 2021-02-30 into 2021-03-02).
+    A numeric column (parsed by the reader: NaN is missing) is copied; a text column
+    is parsed with ``parse_numbers``.
+    """
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    return parse_numbers(as_arrow(column))
+
+
+# A Unix time at least this large is in milliseconds (as CCXT writes): 1e11 seconds
+# is the year 5138, 1e11 milliseconds March 1973.
+MILLISECONDS_FROM = 1e11
+
+
+def timestamp_seconds(values: np.ndarray) -> np.ndarray:
+    """Unix times in seconds or milliseconds (told apart by magnitude) as seconds."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(values) >= MILLISECONDS_FROM, values / 1000.0, values)
+
+
+# What may follow YYYY-MM-DD in a date cell: nothing, or a time at midnight UTC
+# (``2021-01-05 00:00:00``, ``2021-01-05T00:00:00``, ``...T00:00:00.000Z``).
+_MIDNIGHT_SUFFIX = r"^(?:[ T]00:00:00(?:\.0+)?(?:Z|\+00:?00)?)?$"
+_DATE_TEXT_LENGTH = 10
+
+
+def parse_dates(text: pa.ChunkedArray) -> np.ndarray:
+    """``YYYY-MM-DD`` text to ``datetime64[D]``; anything else becomes NaT.
+
+    Days are kept as days, so any year Arrow reads (0001 to 9999) is exact: nothing
+    wraps around (``datetime64[ns]`` only spans 1677 to 2262); bounds are
+    validation's job. Arrow's date cast reads the strict format and refuses
+    impossible dates at once (the usual, clean column); if any cell fails, each is
+    parsed after trimming spaces and kept only if it is a real date written that way
+    (``strptime`` alone would turn 2021-02-30 into 2021-03-02), optionally followed
+    by a time that is exactly midnight UTC (``2021-01-05T00:00:00Z``); any other time
+    of day makes the cell NaT.
     """
     try:
-        return _to_datetime64(pc.cast(text, pa.date32()))
+        return _to_days(pc.cast(text, pa.date32()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     trimmed = pc.utf8_trim_whitespace(text)
-    parsed = pc.strptime(trimmed, format=DATE_FORMAT, unit="s", error_is_null=True)
-    round_trip = pc.equal(pc.strftime(parsed, format=DATE_FORMAT), trimmed)
-    return _to_datetime64(pc.if_else(round_trip, parsed, pa.scalar(None, parsed.type)))
+    day_text = pc.utf8_slice_codeunits(trimmed, 0, _DATE_TEXT_LENGTH)
+    suffix = pc.utf8_slice_codeunits(trimmed, _DATE_TEXT_LENGTH, 1 << 30)
+    parsed = pc.strptime(day_text, format=DATE_FORMAT, unit="s", error_is_null=True)
+    real_day = pc.equal(pc.strftime(parsed, format=DATE_FORMAT), day_text)
+    keep = pc.and_(real_day, pc.match_substring_regex(suffix, _MIDNIGHT_SUFFIX))
+    kept = pc.if_else(keep, parsed, pa.scalar(None, parsed.type))
+    return _to_days(pc.cast(kept, pa.date32()))
 
 
-def _to_datetime64(dates: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return dates.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+def _to_days(dates: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    days = dates.to_numpy(zero_copy_only=False)
+    if days.dtype != np.dtype("datetime64[D]"):  # an all-missing column
+        days = days.astype("datetime64[D]")
+    return days
 
 
 def normalise_labels(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:

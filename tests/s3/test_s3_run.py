@@ -45,6 +45,7 @@ def test_bucket_holds_features_artifacts_reports_and_models(first_run: list[str]
     keys = set(first_run)
     assert {
         "raw/raw.csv",
+        "primary/candles.parquet",
         f"features/cripto_features_{RUN_DATE}.parquet",
         "features/cripto_features_latest.parquet",
         "reports/validation_report.json",

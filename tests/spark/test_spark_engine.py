@@ -11,6 +11,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from criptos.datasets.spark_candles import SparkParquetDataset, SparkRawCandlesDataset
+from criptos.feature_store.history import snapshot_history
 from criptos.pipelines.feature_engineering.nodes import (
     build_features,
     validate_raw_candles,
@@ -47,7 +48,8 @@ def _local(raw_csv: Path):
     with raw_csv.open("rb") as stream:
         raw = read_raw_candles(stream, source=str(raw_csv))
     candles, quarantine, report = validate_raw_candles(raw, VALIDATION)
-    return build_features(candles, FULL).to_pandas(), quarantine, report
+    history = snapshot_history(candles, stored=None)
+    return build_features(history, FULL).to_pandas(), quarantine, report
 
 
 def _spark(raw_csv: Path, output: Path):

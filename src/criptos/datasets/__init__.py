@@ -1,15 +1,17 @@
 """Custom Kedro datasets of the project."""
 
 from criptos.datasets.atomic_parquet import AtomicParquetDataset
-from criptos.datasets.create_only_csv import CreateOnlyCSVDataset
+from criptos.datasets.create_only_file import CreateOnlyFileDataset
 from criptos.datasets.model_registry import ModelRegistryDataset
-from criptos.datasets.previous_features import PreviousFeaturesDataset
+from criptos.datasets.packaged_file import PackagedFileDataset
+from criptos.datasets.previous_features import PreviousTableDataset
 from criptos.datasets.raw_candles import RawCandlesDataset
 
 __all__ = [
     "AtomicParquetDataset",
-    "CreateOnlyCSVDataset",
+    "CreateOnlyFileDataset",
     "ModelRegistryDataset",
-    "PreviousFeaturesDataset",
+    "PackagedFileDataset",
+    "PreviousTableDataset",
     "RawCandlesDataset",
 ]

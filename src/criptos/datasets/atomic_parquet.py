@@ -44,6 +44,22 @@ class TableStream(Protocol):
 
 
 @runtime_checkable
+class DescribedStream(TableStream, Protocol):
+    """A stream whose every file carries the same key/value metadata (what produced
+    it): each written file gets it, a folder's state file and new deltas included."""
+
+    @property
+    def schema_metadata(self) -> dict[bytes, bytes]: ...
+
+
+def _described(table: pa.Table, stream: object) -> pa.Table:
+    """``table`` with the stream's metadata, when the stream has one."""
+    if isinstance(stream, DescribedStream):
+        return table.replace_schema_metadata(stream.schema_metadata)
+    return table
+
+
+@runtime_checkable
 class AppendableStream(TableStream, Protocol):
     """A stream that continues a previous table and may only add rows to it."""
 
@@ -82,7 +98,7 @@ def write_stream(stream: TableStream, sink: str | BinaryIO, compression: str) ->
     rows = 0
     try:
         for produced in stream.iter_tables():
-            table = produced
+            table = _described(produced, stream)
             if writer is None:
                 writer = pq.ParquetWriter(
                     sink, table.schema, **writer_options(table.schema, compression)
@@ -203,14 +219,14 @@ class AtomicParquetDataset(ParquetDataset):
                 if appended.num_rows:
                     name = delta_name(len(previous.deltas) + 1)
                     logger.info(
-                        "Appending %d feature rows to %s as %s",
+                        "Appending %d rows to %s as %s",
                         appended.num_rows,
                         previous.path,
                         name,
                     )
-                    write(name, appended)
+                    write(name, _described(appended, data))
                     yield name, None
-                write(STATE_FILE, data.next_state())
+                write(STATE_FILE, _described(data.next_state(), data))
                 yield STATE_FILE, None
                 return
             logger.info(
@@ -221,7 +237,7 @@ class AtomicParquetDataset(ParquetDataset):
         states: dict[int, pa.Table] = {}
 
         def write_part(index: int, table: pa.Table) -> str:
-            write(part_name(index, generation), table)
+            write(part_name(index, generation), _described(table, data))
             if isinstance(data, StateStream):
                 states[index] = data.tail_state(table)
             return part_name(index, generation)
@@ -232,10 +248,11 @@ class AtomicParquetDataset(ParquetDataset):
             names = (write_part(i, table) for i, table in enumerate(data.iter_tables()))
         yield from ((name, None) for name in names)
         if appended is not None:
-            write(STATE_FILE, data.next_state())
+            write(STATE_FILE, _described(data.next_state(), data))
             yield STATE_FILE, None
         elif states:
-            write(STATE_FILE, pa.concat_tables(states[i] for i in sorted(states)))
+            state = pa.concat_tables(states[i] for i in sorted(states))
+            write(STATE_FILE, _described(state, data))
             yield STATE_FILE, None
 
     def _linked(self, folder: str) -> Iterator[FolderFile]:

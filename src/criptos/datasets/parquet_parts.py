@@ -137,6 +137,11 @@ class PartsTable:
     def schema_arrow(self) -> pa.Schema:
         return self._parquet_file(self.base[0]).schema_arrow
 
+    def check(self) -> None:
+        """Read every file's footer: a truncated or foreign file raises here."""
+        for path in (*self.base, *self.deltas):
+            self._parquet_file(path)
+
     def _deltas(self, columns: list[str] | None) -> pa.Table | None:
         if not self.deltas:
             return None

@@ -1,9 +1,10 @@
-"""Read-only view of the previous feature table: the state of a daily incremental run.
+"""Read-only view of a table as stored before the run: the previous feature table (the
+state of a daily incremental run) or the stored candle history.
 
-Points at the same file (or folder) as ``cripto_features_latest`` under another catalog name
-(Kedro pipelines may not read and write one dataset). Loading never fails for a
-missing file and reads nothing yet: it returns a ``PreviousFeatures`` handle that
-the node reads only in incremental mode.
+Points at the same file (or folder) as ``cripto_features_latest`` or
+``candles_history`` under another catalog name (Kedro pipelines may not read and
+write one dataset). Loading never fails for a missing file and reads nothing yet: it
+returns a ``PreviousFeatures`` handle that the node reads only when it needs to.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
 from kedro.io.core import get_protocol_and_path
 
-from criptos.datasets.parquet_parts import PartsTable, list_parts
+from criptos.datasets.parquet_parts import STATE_FILE, PartsTable, list_parts
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +51,21 @@ class PreviousFeatures:
         )
 
     def metadata(self) -> dict[str, Any]:
-        """Key/value metadata of the previous file (empty when there is none)."""
+        """Key/value metadata of the previous table (empty when there is none).
+
+        A folder's state file is rewritten by every save, so its metadata is the
+        newest; its first part may date from an earlier run.
+        """
         if not self.filesystem.exists(self.path):
             return {}
         path = self.path
         if self.filesystem.isdir(path):
-            path = list_parts(self.filesystem, path)[0][0]
+            state = f"{path}/{STATE_FILE}"
+            path = (
+                state
+                if self.filesystem.exists(state)
+                else list_parts(self.filesystem, path)[0][0]
+            )
         with self.filesystem.open(path, mode="rb") as stream:
             raw = pq.read_schema(stream).metadata or {}
         return {key.decode(): _decode(value) for key, value in raw.items()}
@@ -73,8 +83,13 @@ def _decode(value: bytes) -> Any:
         return value.decode(errors="replace")
 
 
-class PreviousFeaturesDataset(AbstractDataset[None, PreviousFeatures]):
-    """``load`` returns a ``PreviousFeatures`` handle; the dataset cannot be saved."""
+class PreviousTableDataset(AbstractDataset[None, PreviousFeatures]):
+    """``load`` returns a ``PreviousFeatures`` handle; the dataset cannot be saved.
+
+    The read-only twin of a table a pipeline rewrites: the previous feature table
+    (``cripto_features_previous``) or the stored candle history
+    (``candles_history_previous``).
+    """
 
     def __init__(
         self,
@@ -95,7 +110,8 @@ class PreviousFeaturesDataset(AbstractDataset[None, PreviousFeatures]):
 
     def save(self, data: None) -> None:
         raise DatasetError(
-            "the previous feature table is read-only; save cripto_features_latest"
+            f"{self._path} is read here as the previous table only; save it through "
+            "the dataset the pipeline writes (cripto_features_latest, candles_history)"
         )
 
     def _describe(self) -> dict[str, Any]:

@@ -23,11 +23,19 @@ from criptos.raw_contract import (
     DELIMITER,
     MALFORMED_LINE_COLUMN,
     RAW_COLUMNS,
+    RawLayout,
     header_columns,
+    unterminated_last_line,
 )
 
 _HEADER_PROBE_BYTES = 64 * 1024
 _CORRUPT = "_corrupt_record"
+# True on the row of the file's last line when no line break ends it (see
+# ``criptos.raw_contract.UNTERMINATED_LAST_ROW``); the engine quarantines it.
+UNTERMINATED_COLUMN = "_linha_incompleta"
+# Contract columns the engine derives per asset (``raw_contract.complete_columns``)
+# when the file has no such column.
+_DERIVED_BY_THE_ENGINE = ("data", "volumeto")
 
 
 def _spark() -> SparkSession:
@@ -45,14 +53,28 @@ class SparkRawCandlesDataset(AbstractDataset[None, DataFrame]):
     """The raw candle file read by Spark under the same contract as ``RawCandlesDataset``.
 
     The header is checked on the driver with ``criptos.raw_contract.header_columns``
-    (empty file, wrong delimiter, missing column, undecodable header); all values
-    stay text, and lines with the wrong number of fields keep their text in
-    ``MALFORMED_LINE_COLUMN`` (other fields empty) for row validation to quarantine.
+    (empty file, wrong delimiter, missing or duplicate column, undecodable header)
+    under the same layout options (``sep``, ``columns``, ``asset``; see
+    docs/data.md); all values stay text, and lines with the wrong number of fields
+    keep their text in ``MALFORMED_LINE_COLUMN`` (other fields empty) for row
+    validation to quarantine. A missing ``timestamp`` is an empty column, a missing
+    ``data`` or ``volumeto`` is left out for the engine to derive per asset, with
+    the local engine's code. ``UNTERMINATED_COLUMN`` marks the row of a last line
+    that no line break ends (only the file's last bytes are read to tell; finding
+    that row then costs one pass over the file).
     """
 
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        filepath: str,
+        sep: str = DELIMITER,
+        columns: dict[str, str] | None = None,
+        asset: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._protocol, self._path = get_protocol_and_path(filepath)
         self._fs = fsspec.filesystem(self._protocol)
+        self._layout = RawLayout.of(sep=sep, columns=columns, asset=asset)
         self.metadata = metadata
 
     def load(self) -> DataFrame:
@@ -62,8 +84,10 @@ class SparkRawCandlesDataset(AbstractDataset[None, DataFrame]):
             else f"{self._protocol}://{self._path}"
         )
         with self._fs.open(fs_path, mode="rb") as stream:
-            columns = header_columns(stream.read(_HEADER_PROBE_BYTES), fs_path)
-        names = [name or f"_coluna_{index}" for index, name in enumerate(columns)]
+            names = header_columns(
+                stream.read(_HEADER_PROBE_BYTES), fs_path, self._layout
+            )
+            last_line = unterminated_last_line(stream)
         schema = T.StructType(
             [T.StructField(name, T.StringType()) for name in names]
             + [T.StructField(_CORRUPT, T.StringType())]
@@ -71,20 +95,35 @@ class SparkRawCandlesDataset(AbstractDataset[None, DataFrame]):
         frame = _spark().read.csv(
             _spark_path(self._protocol, self._path),
             schema=schema,
-            sep=DELIMITER,
+            sep=self._layout.sep,
             header=True,
             mode="PERMISSIVE",
             columnNameOfCorruptRecord=_CORRUPT,
             encoding="UTF-8",
+            escape='"',  # "" inside quotes is a quote, as Arrow reads it
         )
         malformed = F.col(_CORRUPT).isNotNull()
-        return frame.select(
-            *(
-                F.when(~malformed, F.col(column)).alias(column)
-                for column in RAW_COLUMNS
-            ),
-            F.col(_CORRUPT).alias(MALFORMED_LINE_COLUMN),
-        )
+        columns = []
+        for column in RAW_COLUMNS:
+            if column in names:
+                columns.append(F.when(~malformed, F.col(column)).alias(column))
+            elif column == "ativo":
+                columns.append(F.lit(self._layout.asset).alias(column))
+            elif column not in _DERIVED_BY_THE_ENGINE:
+                columns.append(F.lit(None).cast(T.StringType()).alias(column))
+        columns.append(F.col(_CORRUPT).alias(MALFORMED_LINE_COLUMN))
+        columns.append(self._unterminated(frame, last_line).alias(UNTERMINATED_COLUMN))
+        return frame.select(*columns)
+
+    @staticmethod
+    def _unterminated(frame: DataFrame, last_line: bytes | None) -> Any:
+        """True on the last line's row: the largest ``monotonically_increasing_id``
+        (partition index, then position), as a file is split in order."""
+        if last_line is None:
+            return F.lit(False)
+        ids = frame.select(F.monotonically_increasing_id().alias("_id"))
+        last = ids.agg(F.max("_id")).first()[0]
+        return F.monotonically_increasing_id() == F.lit(last)
 
     def save(self, data: None) -> None:
         raise NotImplementedError(
@@ -95,7 +134,9 @@ class SparkRawCandlesDataset(AbstractDataset[None, DataFrame]):
         return {
             "filepath": self._path,
             "protocol": self._protocol,
-            "delimiter": DELIMITER,
+            "delimiter": self._layout.sep,
+            "columns": dict(self._layout.columns),
+            "asset": self._layout.asset,
         }
 
 

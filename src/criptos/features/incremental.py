@@ -34,7 +34,12 @@ from criptos.features.state import (
     append_to_state,
     previous_state,
 )
-from criptos.features.table import ROWS_PER_BATCH, WORKERS, FeatureTable
+from criptos.features.table import (
+    ROWS_PER_BATCH,
+    WORKERS,
+    FeatureTable,
+    schema_metadata,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +85,7 @@ class IncrementalFeatureTable:
     workers: int = WORKERS
     written_to: str | None = field(default=None, compare=False)
     recomputed_assets: list[str] = field(default_factory=list, compare=False)
+    source: str | None = None
     _assets: PreviousState | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -91,6 +97,14 @@ class IncrementalFeatureTable:
         self.candles = sort_candles(self.candles)
         if isinstance(self.previous, pa.Table):
             self.previous = InMemoryTable(self.previous)
+
+    @property
+    def schema_metadata(self) -> dict[bytes, bytes]:
+        return schema_metadata(self.params, self.source)
+
+    @property
+    def rows_computed(self) -> int:
+        return self._computed().num_rows
 
     def _overlap_changes(
         self, overlap: pd.DataFrame, codes: np.ndarray, assets: PreviousState
@@ -213,7 +227,8 @@ class IncrementalFeatureTable:
             work, self.params, history, self.rows_per_batch, self.workers
         )
         computed = pa.concat_tables(list(table.iter_tables()))
-        return computed.filter(pa.array(~lookback)).cast(self.previous.schema_arrow)
+        schema = self.previous.schema_arrow.with_metadata(self.schema_metadata)
+        return computed.filter(pa.array(~lookback)).cast(schema)
 
     def appended_rows(self) -> pa.Table | None:
         """The rows to append to the previous table, in (ativo, data) order; None when
@@ -251,12 +266,13 @@ class IncrementalFeatureTable:
                 rows = rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
                 chunk = chunk.filter(keep)
             ranks = 2 * (np.searchsorted(assets.start, rows, side="right") - 1) + 1
-            yield interleave(
+            merged = interleave(
                 chunk,
                 sort_keys(chunk, ranks),
                 computed.slice(computed_start, bound - computed_start),
                 computed_keys[computed_start:bound],
             )
+            yield merged.replace_schema_metadata(self.schema_metadata)
             computed_start = bound
         if computed_start < len(computed_names):
             yield computed.slice(computed_start)

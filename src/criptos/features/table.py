@@ -41,17 +41,32 @@ FEATURES_VERSION = 1
 METADATA_KEY = "criptos.features"
 
 
-def feature_metadata(params: FeatureParams) -> dict[str, Any]:
-    """What produced a feature table: definitions version and parameters."""
-    return {
+def feature_metadata(
+    params: FeatureParams, history: str | None = None
+) -> dict[str, Any]:
+    """What produced a feature table: definitions version, parameters and the
+    generation of the candle history it was computed from."""
+    produced_by: dict[str, Any] = {
         "version": FEATURES_VERSION,
         "params": json.loads(json.dumps(asdict(params))),
     }
+    if history is not None:
+        produced_by["history"] = history
+    return produced_by
 
 
-def _with_metadata(table: pa.Table, params: FeatureParams) -> pa.Table:
+def schema_metadata(params: FeatureParams, history: str | None) -> dict[bytes, bytes]:
+    """The Parquet key/value metadata of every file of a feature table."""
+    return {
+        METADATA_KEY.encode(): json.dumps(feature_metadata(params, history)).encode()
+    }
+
+
+def _with_metadata(
+    table: pa.Table, params: FeatureParams, history: str | None
+) -> pa.Table:
     metadata = dict(table.schema.metadata or {})
-    metadata[METADATA_KEY.encode()] = json.dumps(feature_metadata(params)).encode()
+    metadata.update(schema_metadata(params, history))
     return table.replace_schema_metadata(metadata)
 
 
@@ -101,7 +116,8 @@ class FeatureTable:
 
     ``written_to`` is set by the dataset once a complete file holds this table, so
     that publishing the same table elsewhere (``cripto_features_latest``) copies
-    that file instead of computing it again.
+    that file instead of computing it again. ``source`` is the generation of the
+    candle history the candles are (recorded in the metadata).
     """
 
     candles: pd.DataFrame
@@ -110,9 +126,18 @@ class FeatureTable:
     rows_per_batch: int = ROWS_PER_BATCH
     workers: int = WORKERS
     written_to: str | None = field(default=None, compare=False)
+    source: str | None = None
 
     def __post_init__(self) -> None:
         self.candles = sort_candles(self.candles)
+
+    @property
+    def schema_metadata(self) -> dict[bytes, bytes]:
+        return schema_metadata(self.params, self.source)
+
+    @property
+    def rows_computed(self) -> int:
+        return len(self.candles)
 
     def iter_tables(self) -> Iterator[pa.Table]:
         """The feature table, batch by batch, in (ativo, data) order."""
@@ -123,13 +148,14 @@ class FeatureTable:
         and handed to ``function`` (for example a Parquet write) on the worker threads."""
         slices = asset_batches(self.candles["ativo"], self.rows_per_batch)
         if not slices:
-            yield function(0, _with_metadata(to_arrow(self.to_pandas()), self.params))
+            table = to_arrow(self.to_pandas())
+            yield function(0, _with_metadata(table, self.params, self.source))
             return
 
         def work(index: int) -> Any:
             batch = self.candles.iloc[slices[index]]
             table = to_arrow(compute_features(batch, self.params, self.history))
-            return function(index, _with_metadata(table, self.params))
+            return function(index, _with_metadata(table, self.params, self.source))
 
         started = time.perf_counter()
         report_every = max(1, len(slices) // 10)

@@ -13,6 +13,11 @@ import pytest
 
 from criptos.datasets import AtomicParquetDataset
 from criptos.datasets.previous_features import PreviousFeatures
+from criptos.feature_store.history import (
+    CandleHistory,
+    open_stored,
+    snapshot_history,
+)
 from criptos.features import FeatureParams
 from criptos.features.incremental import IncrementalFeatureTable
 from criptos.features.state import STATE_FILE
@@ -31,41 +36,79 @@ def _previous(path: Path) -> PreviousFeatures:
     return PreviousFeatures(str(path), fsspec.filesystem("file"))
 
 
-def _write(candles: pd.DataFrame, path: Path, params: FeatureParams) -> None:
-    AtomicParquetDataset(filepath=str(path)).save(FeatureTable(candles, params))
+def _stored_history(candles: pd.DataFrame, path: Path) -> CandleHistory:
+    """A history of ``candles`` stored at ``path``, and the next run's snapshot of them."""
+    AtomicParquetDataset(filepath=str(path)).save(snapshot_history(candles, None))
+    stored = open_stored(_previous(path), required=True)
+    return snapshot_history(candles, stored)
+
+
+def _write(history: CandleHistory, path: Path, params: FeatureParams) -> None:
+    """Latest features as the run that stored ``history``'s previous generation wrote them."""
+    table = FeatureTable(history.candles(), params, source=history.previous_generation)
+    AtomicParquetDataset(filepath=str(path)).save(table)
 
 
 def test_without_previous_latest_incremental_falls_back_to_full(
     real_candles, tmp_path: Path
 ):
+    history = _stored_history(real_candles, tmp_path / "candles.parquet")
     table = build_features(
-        real_candles, {"mode": "incremental"}, _previous(tmp_path / "none.parquet")
+        history, {"mode": "incremental"}, _previous(tmp_path / "none.parquet")
     )
     assert isinstance(table, FeatureTable)
+    assert table.source == history.generation
 
 
 def test_previous_built_with_other_parameters_means_full(real_candles, tmp_path: Path):
     latest = tmp_path / "latest.parquet"
-    _write(real_candles, latest, FeatureParams(robust_window=10))
+    history = _stored_history(real_candles, tmp_path / "candles.parquet")
+    _write(history, latest, FeatureParams(robust_window=10))
     assert isinstance(
-        build_features(real_candles, {"mode": "incremental"}, _previous(latest)),
+        build_features(history, {"mode": "incremental"}, _previous(latest)),
         FeatureTable,
     )
-    _write(real_candles, latest, FeatureParams())
+    _write(history, latest, FeatureParams())
     assert isinstance(
-        build_features(real_candles, {"mode": "incremental"}, _previous(latest)),
+        build_features(history, {"mode": "incremental"}, _previous(latest)),
         IncrementalFeatureTable,
     )
     assert isinstance(
-        build_features(real_candles, {"mode": "full"}, _previous(latest)), FeatureTable
+        build_features(history, {"mode": "full"}, _previous(latest)), FeatureTable
     )
 
 
+def test_previous_not_built_from_the_stored_history_means_full(
+    real_candles, tmp_path: Path
+):
+    """Same parameters, but computed from another history generation (a run killed
+    between the history and the features, or a latest copied from elsewhere)."""
+    latest = tmp_path / "latest.parquet"
+    history = _stored_history(real_candles, tmp_path / "candles.parquet")
+    other = FeatureTable(real_candles, FeatureParams(), source="another-generation")
+    AtomicParquetDataset(filepath=str(latest)).save(other)
+    table = build_features(history, {"mode": "incremental"}, _previous(latest))
+    assert isinstance(table, FeatureTable)
+
+
+def test_a_snapshot_that_drops_days_recomputes_from_the_history(
+    real_candles, tmp_path: Path
+):
+    latest = tmp_path / "latest.parquet"
+    history = _stored_history(real_candles, tmp_path / "candles.parquet")
+    _write(history, latest, FeatureParams())
+    shorter = real_candles[real_candles["ativo"] != "XEM"].reset_index(drop=True)
+    dropped = snapshot_history(shorter, history.stored)
+    assert dropped.change.dropped_assets == ("XEM",)
+    table = build_features(dropped, {"mode": "incremental"}, _previous(latest))
+    assert isinstance(table, FeatureTable)
+    assert "XEM" not in set(table.to_pandas()["ativo"])
+
+
 def test_unknown_mode_is_refused(real_candles, tmp_path: Path):
+    history = snapshot_history(real_candles, None)
     with pytest.raises(ValueError, match="mode"):
-        build_features(
-            real_candles, {"mode": "daily"}, _previous(tmp_path / "none.parquet")
-        )
+        build_features(history, {"mode": "daily"}, _previous(tmp_path / "none.parquet"))
 
 
 @pytest.mark.e2e
@@ -116,8 +159,11 @@ def test_cli_daily_runs_in_the_parts_layout_append_one_file(
     last_day = raw_rows["data"].max()
     raw_rows[raw_rows["data"] < last_day].to_csv(raw, sep="|", index=False)
     first = kedro_project.kedro(
-        "run", "--pipelines", "feature_engineering",
-        "--params", "run_date=20210705,features_layout=parts",
+        "run",
+        "--pipelines",
+        "feature_engineering",
+        "--params",
+        "run_date=20210705,features_layout=parts",
     )
     assert first.returncode == 0, first.stderr
     features = kedro_project.path("features")
@@ -127,15 +173,20 @@ def test_cli_daily_runs_in_the_parts_layout_append_one_file(
 
     raw_rows[raw_rows["data"] == last_day].to_csv(raw, sep="|", index=False)
     second = kedro_project.kedro(
-        "run", "--pipelines", "feature_engineering",
-        "--params", "run_date=20210706,features_layout=parts",
+        "run",
+        "--pipelines",
+        "feature_engineering",
+        "--params",
+        "run_date=20210706,features_layout=parts,feature_engineering.ingest=append",
     )
     assert second.returncode == 0, second.stderr
     assert "as delta-00001.parquet" in second.stdout + second.stderr
-    assert "Appending 7 feature rows" in second.stdout + second.stderr
+    assert "Appending 7 rows to" in second.stdout + second.stderr
     assert re.search(r"Pipeline ran in \d+\.\d\d s", second.stdout + second.stderr)
     assert sorted(p.name for p in latest.iterdir()) == [
-        STATE_FILE, "delta-00001.parquet", *history_parts
+        STATE_FILE,
+        "delta-00001.parquet",
+        *history_parts,
     ]
     dated = features / "cripto_features_20210706.parquet"
     assert sorted(p.name for p in dated.iterdir()) == sorted(

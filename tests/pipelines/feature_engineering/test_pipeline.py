@@ -12,7 +12,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from criptos.datasets import PreviousFeaturesDataset
+from criptos.datasets import PreviousTableDataset
 from criptos.pipelines.feature_engineering import create_pipeline
 from tests.kedro_project import KedroProject
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw
@@ -20,14 +20,26 @@ from tests.raw_files import GOOD_ROWS, HEADER, write_raw
 VALIDATION = {"max_quarantine_share": 0.05}
 
 
+class _KeptMemoryDataset(MemoryDataset):
+    """Keeps its data after the run (the runner releases consumed intermediates)."""
+
+    def _release(self) -> None:
+        pass
+
+
 def _run_in_memory(raw: pd.DataFrame) -> dict:
     catalog = DataCatalog(
         {
+            "validation_report": _KeptMemoryDataset(),
             "raw_candles": MemoryDataset(raw),
             "params:validation": MemoryDataset(VALIDATION),
             "params:feature_engineering": MemoryDataset({}),
-            "cripto_features_previous": PreviousFeaturesDataset(
+            "params:run_date": MemoryDataset("20210706"),
+            "cripto_features_previous": PreviousTableDataset(
                 "/nonexistent/latest.parquet"
+            ),
+            "candles_history_previous": PreviousTableDataset(
+                "/nonexistent/candles.parquet"
             ),
         }
     )
@@ -105,8 +117,8 @@ def test_cli_run_on_real_data_writes_dated_and_latest(
             "delimiter",
         ),
         (
-            (HEADER.replace("|volumeto", "") + "\nBTC|2021-01-01|1|2|1|1|1|1").encode(),
-            "volumeto",
+            (HEADER.replace("|fechamento", "") + "\nBTC|2021-01-01|1|2|1|1|1|1\n").encode(),
+            "fechamento",
         ),
         (
             (HEADER + "\n").encode() + b"BTC|2021-01-02|1|2|1|1|\xe9|1|1\n",
@@ -132,21 +144,22 @@ def test_bad_raw_file_fails_and_keeps_previous_latest(
     raw = kedro_project.path("raw") / "raw.csv"
     write_raw(raw, GOOD_ROWS)
     first = kedro_project.kedro(
-        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210101"
+        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210103"
     )
     assert first.returncode == 0, first.stderr
     latest = kedro_project.path("features") / "cripto_features_latest.parquet"
-    before = _digest(latest)
+    history = kedro_project.path("primary") / "candles.parquet"
+    before = _digest(latest), _digest(history)
 
     raw.write_bytes(content)
     second = kedro_project.kedro(
-        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210102"
+        "run", "--pipelines", "feature_engineering", "--params", "run_date=20210104"
     )
-    assert second.returncode != 0
-    assert message in second.stdout + second.stderr
-    assert _digest(latest) == before
+    assert second.returncode == 2
+    assert message in second.stderr
+    assert (_digest(latest), _digest(history)) == before
     assert not (
-        kedro_project.path("features") / "cripto_features_20210102.parquet"
+        kedro_project.path("features") / "cripto_features_20210104.parquet"
     ).exists()
 
 

@@ -1,10 +1,12 @@
-"""The feature_engineering pipeline: validate raw candles, build and publish features."""
+"""The feature_engineering pipeline: validate raw candles, update the candle history,
+build and publish its features."""
 
 from kedro.pipeline import Node, Pipeline
 
 from criptos.pipelines.feature_engineering.nodes import (
     build_features,
     publish_latest_features,
+    update_candle_history,
     validate_raw_candles,
 )
 
@@ -14,7 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=validate_raw_candles,
-                inputs=["raw_candles", "params:validation"],
+                inputs=["raw_candles", "params:validation", "params:run_date"],
                 outputs=[
                     "candles_validated",
                     "candles_quarantined",
@@ -23,9 +25,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="validate_raw_candles",
             ),
             Node(
-                func=build_features,
+                func=update_candle_history,
                 inputs=[
                     "candles_validated",
+                    "candles_history_previous",
+                    "params:feature_engineering",
+                ],
+                outputs="candles_history",
+                name="update_candle_history",
+            ),
+            Node(
+                func=build_features,
+                inputs=[
+                    "candles_history",
                     "params:feature_engineering",
                     "cripto_features_previous",
                 ],
@@ -34,7 +46,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=publish_latest_features,
-                inputs="cripto_features_dated",
+                inputs=[
+                    "cripto_features_dated",
+                    "candles_history",
+                    "validation_report",
+                ],
                 outputs="cripto_features_latest",
                 name="publish_latest_features",
             ),

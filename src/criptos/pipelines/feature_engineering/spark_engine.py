@@ -15,6 +15,7 @@ import functools
 import logging
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyspark.sql import DataFrame, Window
@@ -22,17 +23,21 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import from_arrow_schema
 
+from criptos.datasets.spark_candles import UNTERMINATED_COLUMN
 from criptos.features import FeatureParams, compute_features
 from criptos.raw_contract import (
     MALFORMED_LINE_COLUMN,
     PRICE_COLUMNS,
     RAW_COLUMNS,
+    UNTERMINATED_LAST_ROW,
     VOLUME_COLUMNS,
     RawFileError,
+    complete_columns,
 )
 from criptos.validation import (
     REASON_COLUMN,
     RULES,
+    Bounds,
     build_report,
     check_quarantine_share,
     summarise_gaps,
@@ -80,16 +85,28 @@ def _for_spark(frame: pd.DataFrame, schema: T.StructType) -> pd.DataFrame:
     return out
 
 
-def _validate_group(raw: pd.DataFrame) -> pd.DataFrame:
-    """``validate_candles`` on the raw rows of one asset, as rows of ``_VALIDATED_SCHEMA``."""
-    rows = raw[_TEXT].astype("str")
-    result = validate_candles(rows, max_quarantine_share=1.0)
+def _validate_group(raw: pd.DataFrame, bounds: Bounds) -> pd.DataFrame:
+    """``validate_candles`` on the raw rows of one asset, as rows of ``_VALIDATED_SCHEMA``.
+
+    Columns the file lacks (``data`` from a timestamp, ``volumeto``) are derived
+    here by the local reader's ``complete_columns``; the row marked
+    ``UNTERMINATED_COLUMN`` is handed over the way the local reader marks it.
+    """
+    rows = complete_columns(raw[[c for c in _TEXT if c in raw.columns]].astype("str"))
+    if UNTERMINATED_COLUMN in raw.columns:
+        marked = np.flatnonzero(raw[UNTERMINATED_COLUMN].fillna(False).to_numpy(bool))
+        if len(marked):
+            rows.attrs[UNTERMINATED_LAST_ROW] = int(marked[0])
+    result = validate_candles(rows, max_quarantine_share=1.0, bounds=bounds)
     quarantine = result.quarantine
     parts = [
         result.candles.assign(**{REASON_COLUMN: None}),
         pd.DataFrame(
             {
-                **{f"texto_{column}": quarantine[column] for column in _TEXT},
+                **{
+                    f"texto_{column}": quarantine[column].astype("str")
+                    for column in _TEXT
+                },
                 REASON_COLUMN: quarantine[REASON_COLUMN],
             }
         ),
@@ -102,21 +119,30 @@ def _validate_group(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_spark(
-    raw: DataFrame, max_quarantine_share: float
+    raw: DataFrame, max_quarantine_share: float, bounds: Bounds | None = None
 ) -> tuple[DataFrame, pd.DataFrame, dict[str, Any]]:
     """Clean candles (Spark), quarantined rows (small, collected) and the report.
 
-    Like the local engine, refuses a file with bytes that are not UTF-8: Spark's
-    reader turns them into U+FFFD, so a row holding that character is counted.
+    ``bounds``: as for ``validate_candles`` (None: its defaults). Like the local
+    engine, refuses a file with bytes that are not UTF-8: Spark's reader turns them
+    into U+FFFD, so a row holding that character is counted.
     """
+    bounds = bounds or Bounds.of()
     undecodable = F.lit(False)
     for column in _TEXT:
-        undecodable = undecodable | F.coalesce(
-            F.col(column).contains(_REPLACEMENT), F.lit(False)
-        )
+        if column in raw.columns:
+            undecodable = undecodable | F.coalesce(
+                F.col(column).contains(_REPLACEMENT), F.lit(False)
+            )
+    unterminated = (
+        F.col(UNTERMINATED_COLUMN)
+        if UNTERMINATED_COLUMN in raw.columns
+        else F.lit(False)
+    )
     totals = raw.agg(
         F.count("*").alias("rows"),
         F.sum(undecodable.cast("int")).alias("undecodable"),
+        F.max(unterminated.cast("int")).alias("unterminated"),
     ).first()
     rows_read = int(totals["rows"])
     if rows_read == 0:
@@ -126,11 +152,17 @@ def validate_spark(
             f"raw file is undecodable: {totals['undecodable']} row(s) hold bytes that are "
             "not UTF-8 text (read as U+FFFD)"
         )
-    group = F.upper(F.trim(F.col("ativo")))
+    # the asset as the local engine normalises it (any white space trimmed, upper
+    # case), so that " btc" and "BTC" meet in one group for duplicates and conflicts
+    group = F.upper(F.regexp_replace(F.col("ativo"), r"(?U)^\s+|\s+$", ""))
+
+    def validate_group(rows: pd.DataFrame) -> pd.DataFrame:
+        return _validate_group(rows, bounds)
+
     validated = (
         raw.withColumn(_GROUP, F.when(F.length(group) > 0, group))
         .groupBy(_GROUP)
-        .applyInPandas(_validate_group, _VALIDATED_SCHEMA)
+        .applyInPandas(validate_group, _VALIDATED_SCHEMA)
         .persist()
     )
     by_reason = dict(validated.groupBy(REASON_COLUMN).count().collect())
@@ -171,6 +203,8 @@ def validate_spark(
         assets=int(summary["assets"]),
         date_range=(summary["start"], summary["end"]),
         gaps=summarise_gaps(gap_rows),
+        bounds=bounds,
+        unterminated_last_line=bool(totals["unterminated"]),
     )
     return candles, quarantine, report
 

@@ -1,4 +1,4 @@
-"""Synthetic raw candles for a fresh project (never overwrites an existing raw.csv)."""
+"""Seeds raw.csv on a fresh project: real candles by default (never overwrites)."""
 
 from criptos.pipelines.sample_data.pipeline import create_pipeline
 

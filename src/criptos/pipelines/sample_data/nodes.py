@@ -1,4 +1,4 @@
-"""Deterministic synthetic daily candles in the raw.csv layout."""
+"""The candles that seed raw.csv: the packaged real file, or deterministic synthetic ones."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from criptos.contracts.errors import InputError
 from criptos.raw_contract import RAW_COLUMNS
 
 logger = logging.getLogger(__name__)
+
+SOURCES = ("real", "synthetic")
 
 
 def _garch_log_returns(
@@ -19,13 +22,17 @@ def _garch_log_returns(
     """GARCH(1,1) log returns with Student-t shocks: calm and stormy spells alternate."""
     alpha, beta, shock_dof = 0.10, 0.85, 4.0
     omega = daily_vol**2 * (1.0 - alpha - beta)
-    shocks = rng.standard_t(shock_dof, size=days) / np.sqrt(shock_dof / (shock_dof - 2.0))
+    shocks = rng.standard_t(shock_dof, size=days) / np.sqrt(
+        shock_dof / (shock_dof - 2.0)
+    )
     variance = np.empty(days)
     returns = np.empty(days)
     variance[0] = daily_vol**2
     for day in range(days):
         if day:
-            variance[day] = omega + alpha * returns[day - 1] ** 2 + beta * variance[day - 1]
+            variance[day] = (
+                omega + alpha * returns[day - 1] ** 2 + beta * variance[day - 1]
+            )
         returns[day] = drift + np.sqrt(variance[day]) * shocks[day]
     return returns, np.sqrt(variance)
 
@@ -40,15 +47,20 @@ def _asset_candles(
     close = float(spec["start_price"]) * np.exp(np.cumsum(returns))
     previous_close = np.concatenate([[float(spec["start_price"])], close[:-1]])
     opened = previous_close * np.exp(rng.normal(0.0, 0.05, days) * sigma)
-    high = np.maximum(opened, close) * np.exp(np.abs(rng.normal(0.0, 0.5, days)) * sigma)
-    low = np.minimum(opened, close) * np.exp(-np.abs(rng.normal(0.0, 0.5, days)) * sigma)
+    high = np.maximum(opened, close) * np.exp(
+        np.abs(rng.normal(0.0, 0.5, days)) * sigma
+    )
+    low = np.minimum(opened, close) * np.exp(
+        -np.abs(rng.normal(0.0, 0.5, days)) * sigma
+    )
     activity = np.exp(rng.normal(0.0, 0.35, days) + 1.5 * np.abs(returns) / sigma)
     value_traded = float(spec["daily_value_traded"]) * activity / activity.mean()
     return pd.DataFrame(
         {
             "ativo": asset,
             "data": dates.strftime("%Y-%m-%d"),
-            "timestamp": (dates - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1),
+            "timestamp": (dates - pd.Timestamp("1970-01-01"))
+            // pd.Timedelta(seconds=1),
             "maximo": high,
             "minimo": low,
             "abertura": opened,
@@ -76,7 +88,8 @@ def generate_sample_candles(sample: dict[str, Any]) -> pd.DataFrame:
     rng = np.random.default_rng(int(sample["seed"]))
     dates = pd.date_range(pd.Timestamp(sample["start_date"]), periods=days, freq="D")
     frames = [
-        _asset_candles(rng, asset, spec, dates) for asset, spec in sample["assets"].items()
+        _asset_candles(rng, asset, spec, dates)
+        for asset, spec in sample["assets"].items()
     ]
     candles = pd.concat(frames, ignore_index=True)[list(RAW_COLUMNS)]
     logger.info(
@@ -87,3 +100,33 @@ def generate_sample_candles(sample: dict[str, Any]) -> pd.DataFrame:
         dates[-1].date(),
     )
     return candles
+
+
+def seed_raw_candles(embedded: bytes, sample: dict[str, Any]) -> bytes:
+    """The bytes of a raw.csv for a fresh project.
+
+    Args:
+        embedded: the real candles shipped with the package (``embedded_raw_candles``).
+        sample: the ``sample_data`` parameters; ``source`` is ``real`` (the default:
+            ``embedded`` unchanged) or ``synthetic`` (``generate_sample_candles`` of
+            the same parameters, written pipe-separated).
+
+    Raises:
+        InputError: ``source`` is neither ``real`` nor ``synthetic``.
+    """
+    source = sample.get("source", "real")
+    if source == "real":
+        logger.info(
+            "Seeding raw.csv with the packaged real candles (%d rows, %d bytes)",
+            max(embedded.count(b"\n") - 1, 0),
+            len(embedded),
+        )
+        return embedded
+    if source == "synthetic":
+        candles = generate_sample_candles(sample)
+        return candles.to_csv(sep="|", index=False).encode("utf-8")
+    raise InputError(
+        f"sample_data.source must be one of {', '.join(SOURCES)}, got {source!r}: "
+        "use --params sample_data.source=real (the packaged real candles) or "
+        "--params sample_data.source=synthetic"
+    )

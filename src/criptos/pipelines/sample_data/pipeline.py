@@ -2,17 +2,17 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from criptos.pipelines.sample_data.nodes import generate_sample_candles
+from criptos.pipelines.sample_data.nodes import seed_raw_candles
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                func=generate_sample_candles,
-                inputs="params:sample_data",
+                func=seed_raw_candles,
+                inputs=["embedded_raw_candles", "params:sample_data"],
                 outputs="sample_raw_candles",
-                name="generate_sample_candles",
+                name="seed_raw_candles",
             )
         ]
     )

@@ -1,0 +1,426 @@
+"""The candle history: every clean candle the project has accepted, in (ativo, data) order.
+
+Features are computed from the history, never from one raw file alone, so what a run
+keeps never depends on what happened before it. How a run's clean candles change the
+history is said by ``feature_engineering.ingest``:
+
+- ``snapshot``: the raw file is the whole history; the history becomes exactly its
+  clean candles (stored assets or days absent from it are dropped, and logged).
+- ``append``: the raw file holds new days (or late corrections); the history becomes
+  the stored candles plus the new ones, the new winning on the same (ativo, data).
+
+The stored history is a Parquet table (``candles_history``) written like the feature
+tables: a file replaced atomically, or a folder a daily run appends one file to
+(``features_layout=parts``). Its metadata (``HISTORY_KEY``) says that criptos wrote
+it and names its generation: a new id on every write, which the features record, so
+that a feature table is continued only when it was built from the stored history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from criptos.contracts.errors import InputError
+from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS
+from criptos.features.row_order import asset_codes, keys_of, sorted_names
+from criptos.features.table import ROWS_PER_BATCH, asset_batches
+
+logger = logging.getLogger(__name__)
+
+HISTORY_KEY = "criptos.history"
+FORMAT_VERSION = 1
+INGEST_MODES = ("snapshot", "append")
+VALUE_COLUMNS = tuple(column for column in INPUT_COLUMNS if column not in KEY_COLUMNS)
+# The stored summary of a history folder (its _state.parquet): one row per asset.
+SUMMARY_COLUMNS = ("ativo", "primeiro_dia", "ultimo_dia", "dias")
+REBUILD_COMMAND = "kedro run --pipelines feature_engineering --params feature_engineering.ingest=snapshot"
+
+
+class HistoryError(InputError):
+    """The stored history cannot be continued (missing, unreadable, not written by criptos)."""
+
+
+def history_metadata(generation: str) -> dict[bytes, bytes]:
+    """Parquet key/value metadata of a history table of ``generation``."""
+    value = {"format": FORMAT_VERSION, "generation": generation}
+    return {HISTORY_KEY.encode(): json.dumps(value).encode()}
+
+
+def history_generation(metadata: dict[str, Any]) -> str | None:
+    """The generation recorded in a table's decoded metadata, if criptos wrote it."""
+    value = metadata.get(HISTORY_KEY)
+    if not isinstance(value, dict) or value.get("format") != FORMAT_VERSION:
+        return None
+    return str(value.get("generation"))
+
+
+def summarise(candles: pa.Table) -> pa.Table:
+    """Per asset of sorted candles: first day, last day and number of days."""
+    names = candles.column("ativo").to_numpy(zero_copy_only=False)
+    days = candles.column("data").to_numpy().astype("datetime64[ns]")
+    if len(names) == 0:
+        starts = np.array([], dtype=np.int64)
+    else:
+        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+    stops = np.r_[starts[1:], len(names)].astype(np.int64)
+    return pa.table(
+        {
+            "ativo": pa.array(names[starts], pa.large_string()),
+            "primeiro_dia": pa.array(days[starts], pa.timestamp("ns")),
+            "ultimo_dia": pa.array(days[stops - 1], pa.timestamp("ns")),
+            "dias": pa.array(stops - starts, pa.int64()),
+        }
+    )
+
+
+def merge_summaries(stored: pa.Table, appended: pa.Table) -> pa.Table:
+    """The summary of a history after ``appended`` rows (later days, new assets)."""
+    both = pa.concat_tables([stored.select(list(SUMMARY_COLUMNS)), summarise(appended)])
+    merged = both.group_by("ativo").aggregate(
+        [("primeiro_dia", "min"), ("ultimo_dia", "max"), ("dias", "sum")]
+    )
+    merged = merged.rename_columns(
+        [
+            name.rsplit("_", 1)[0] if name != "ativo" else name
+            for name in merged.column_names
+        ]
+    )
+    return merged.select(list(SUMMARY_COLUMNS)).sort_by("ativo")
+
+
+@dataclass(frozen=True)
+class StoredHistory:
+    """The history as stored before this run: where it is and how to read it."""
+
+    table: Any  # pq.ParquetFile or PartsTable: read(columns) -> pa.Table
+    generation: str
+    path: str
+
+    def summary(self) -> pa.Table:
+        """Per-asset summary: the folder's stored one, else computed from the keys."""
+        read_state = getattr(self.table, "read_state", None)
+        stored = read_state() if read_state is not None else None
+        if stored is not None and set(SUMMARY_COLUMNS) <= set(stored.column_names):
+            return stored.select(list(SUMMARY_COLUMNS))
+        return summarise(self.table.read(list(KEY_COLUMNS)))
+
+    def candles(self) -> pd.DataFrame:
+        """Every stored candle, in (ativo, data) order."""
+        return _as_candles(self.table.read(list(INPUT_COLUMNS)))
+
+
+def _as_candles(table: pa.Table) -> pd.DataFrame:
+    frame = table.select(list(INPUT_COLUMNS)).replace_schema_metadata(None).to_pandas()
+    frame["data"] = frame["data"].astype("datetime64[ns]")
+    return frame
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """What a run did to the history (the run's summary line)."""
+
+    mode: str
+    assets_before: int
+    days_before: int
+    assets_after: int
+    days_after: int
+    new_days: int
+    corrected_days: int
+    dropped_days: int
+    new_assets: tuple[str, ...] = ()
+    dropped_assets: tuple[str, ...] = ()
+    shortened_assets: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def only_grew(self) -> bool:
+        """Nothing stored was dropped: the new history contains the old one's keys."""
+        return self.dropped_days == 0
+
+    def describe(self) -> str:
+        return (
+            f"history {self.assets_before} assets/{self.days_before} days -> "
+            f"{self.assets_after} assets/{self.days_after} days "
+            f"(+{self.new_days} new, ~{self.corrected_days} corrected, "
+            f"-{self.dropped_days} dropped; ingest={self.mode})"
+        )
+
+
+@dataclass
+class CandleHistory:
+    """The history after this run, as a stream the feature-table datasets write.
+
+    ``candles`` is the whole new history when it was built in memory; after a run
+    that only added later days it is None and ``appended`` holds those rows, so a
+    folder layout writes one small file and the stored history is read only if the
+    table must be rewritten (file layout, compaction).
+    """
+
+    change: HistoryChange
+    stored: StoredHistory | None
+    new_candles: pd.DataFrame  # this run's clean candles (what the features continue)
+    summary: pa.Table
+    candles_in_memory: pd.DataFrame | None = None
+    appended: pa.Table | None = None
+    generation: str = field(default_factory=lambda: uuid.uuid4().hex)
+    rows_per_batch: int = ROWS_PER_BATCH
+    written_to: str | None = field(default=None, compare=False)
+
+    @property
+    def previous(self) -> Any:
+        """The stored table this history appends to (parts layout), if any."""
+        return None if self.stored is None else self.stored.table
+
+    @property
+    def previous_generation(self) -> str | None:
+        return None if self.stored is None else self.stored.generation
+
+    @property
+    def schema_metadata(self) -> dict[bytes, bytes]:
+        return history_metadata(self.generation)
+
+    @property
+    def num_rows(self) -> int:
+        return self.change.days_after
+
+    def candles(self) -> pd.DataFrame:
+        """The whole new history in (ativo, data) order (read and merged if needed)."""
+        if self.candles_in_memory is None:
+            stored = self.stored.candles() if self.stored is not None else None
+            appended = _as_candles(self.appended)
+            merged = appended if stored is None else pd.concat([stored, appended])
+            self.candles_in_memory = _sorted(merged)
+        return self.candles_in_memory
+
+    def iter_tables(self) -> Iterator[pa.Table]:
+        """The history as Arrow tables of whole assets, in (ativo, data) order."""
+        candles = self.candles()
+        for rows in asset_batches(candles["ativo"], self.rows_per_batch) or [
+            slice(0, 0)
+        ]:
+            table = pa.Table.from_pandas(candles.iloc[rows], preserve_index=False)
+            yield table.replace_schema_metadata(self.schema_metadata)
+
+    def appended_rows(self) -> pa.Table | None:
+        """The rows added after the stored ones, or None when stored rows changed."""
+        if self.appended is None or self.stored is None:
+            return None
+        return self.appended.replace_schema_metadata(self.schema_metadata)
+
+    def next_state(self) -> pa.Table:
+        """The stored summary (``_state.parquet`` of a folder) of the new history."""
+        return self.summary.replace_schema_metadata(self.schema_metadata)
+
+    def tail_state(self, table: pa.Table) -> pa.Table:
+        """The summary of one table of whole assets (a folder's part)."""
+        return summarise(table).replace_schema_metadata(self.schema_metadata)
+
+
+def _sorted(candles: pd.DataFrame) -> pd.DataFrame:
+    return candles.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
+
+
+def _keys(candles: pd.DataFrame, names: np.ndarray) -> np.ndarray:
+    """The (ativo, data) sort key of every candle, asset codes taken from ``names``."""
+    codes = asset_codes(pa.array(candles["ativo"], pa.large_string()), names)
+    return keys_of(codes, candles["data"].to_numpy())
+
+
+def _names(*frames: pd.DataFrame) -> np.ndarray:
+    return sorted_names(*(pa.array(f["ativo"], pa.large_string()) for f in frames))
+
+
+def _changed_rows(
+    old: pd.DataFrame, old_at: np.ndarray, new: pd.DataFrame, new_at: np.ndarray
+) -> int:
+    """How many of the matched rows (old_at[i] ~ new_at[i]) differ in a value."""
+    changed = np.zeros(len(old_at), dtype=bool)
+    for column in VALUE_COLUMNS:
+        before = old[column].to_numpy(dtype=np.float64)[old_at]
+        after = new[column].to_numpy(dtype=np.float64)[new_at]
+        changed |= ~((before == after) | (np.isnan(before) & np.isnan(after)))
+    return int(changed.sum())
+
+
+def _match(
+    old_keys: np.ndarray, new_keys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For sorted unique key arrays: positions of common keys in each, and a mask
+    over ``old_keys`` of those found in ``new_keys``."""
+    at = np.minimum(np.searchsorted(new_keys, old_keys), max(len(new_keys) - 1, 0))
+    found = new_keys[at] == old_keys if len(new_keys) else np.zeros(len(old_keys), bool)
+    return np.flatnonzero(found), at[found], found
+
+
+def _summary_of(frame: pd.DataFrame) -> pa.Table:
+    return summarise(
+        pa.Table.from_pandas(frame[list(KEY_COLUMNS)], preserve_index=False)
+    )
+
+
+def _counts(summary: pa.Table) -> tuple[int, int]:
+    return summary.num_rows, int(np.sum(summary.column("dias").to_numpy()))
+
+
+def snapshot_history(new: pd.DataFrame, stored: StoredHistory | None) -> CandleHistory:
+    """The history that is exactly ``new`` (sorted clean candles), compared with the stored."""
+    summary = _summary_of(new)
+    assets_after, days_after = _counts(summary)
+    if stored is None:
+        change = HistoryChange(
+            mode="snapshot",
+            assets_before=0,
+            days_before=0,
+            assets_after=assets_after,
+            days_after=days_after,
+            new_days=days_after,
+            corrected_days=0,
+            dropped_days=0,
+            new_assets=tuple(summary.column("ativo").to_pylist()),
+        )
+        return CandleHistory(change, None, new, summary, candles_in_memory=new)
+    old = stored.candles()
+    names = _names(old, new)
+    old_keys, new_keys = _keys(old, names), _keys(new, names)
+    old_at, new_at, found = _match(old_keys, new_keys)
+    old_summary = _summary_of(old)
+    old_assets = set(old_summary.column("ativo").to_pylist())
+    new_assets = set(summary.column("ativo").to_pylist())
+    dropped_rows = old.loc[~found, "ativo"].value_counts()
+    dropped_assets = tuple(sorted(old_assets - new_assets))
+    shortened = {
+        str(asset): int(count)
+        for asset, count in dropped_rows.items()
+        if asset not in dropped_assets
+    }
+    assets_before, days_before = _counts(old_summary)
+    change = HistoryChange(
+        mode="snapshot",
+        assets_before=assets_before,
+        days_before=days_before,
+        assets_after=assets_after,
+        days_after=days_after,
+        new_days=days_after - len(new_at),
+        corrected_days=_changed_rows(old, old_at, new, new_at),
+        dropped_days=int((~found).sum()),
+        new_assets=tuple(sorted(new_assets - old_assets)),
+        dropped_assets=dropped_assets,
+        shortened_assets=dict(sorted(shortened.items())),
+    )
+    return CandleHistory(change, stored, new, summary, candles_in_memory=new)
+
+
+def append_history(new: pd.DataFrame, stored: StoredHistory) -> CandleHistory:
+    """The stored history with ``new`` candles added, ``new`` winning on the same key."""
+    stored_summary = stored.summary()
+    assets_before, days_before = _counts(stored_summary)
+    names = np.asarray(stored_summary.column("ativo").to_pylist(), dtype=object)
+    order = np.argsort(names)
+    names = names[order]
+    last_day = (
+        stored_summary.column("ultimo_dia").to_numpy().astype("datetime64[ns]")[order]
+    )
+    codes = asset_codes(pa.array(new["ativo"], pa.large_string()), names)
+    known = codes >= 0
+    later = np.ones(len(new), dtype=bool)
+    later[known] = new["data"].to_numpy()[known] > last_day[codes[known]]
+    fresh_assets = tuple(sorted(set(new.loc[~known, "ativo"])))
+    if later.all():  # the daily case: nothing stored is touched
+        appended = pa.Table.from_pandas(new, preserve_index=False)
+        summary = merge_summaries(stored_summary, appended)
+        assets_after, days_after = _counts(summary)
+        change = HistoryChange(
+            mode="append",
+            assets_before=assets_before,
+            days_before=days_before,
+            assets_after=assets_after,
+            days_after=days_after,
+            new_days=len(new),
+            corrected_days=0,
+            dropped_days=0,
+            new_assets=fresh_assets,
+        )
+        return CandleHistory(change, stored, new, summary, appended=appended)
+    old = stored.candles()
+    all_names = _names(old, new)
+    old_keys, new_keys = _keys(old, all_names), _keys(new, all_names)
+    old_at, new_at, replaced = _match(old_keys, new_keys)
+    merged = _sorted(pd.concat([old.loc[~replaced], new], ignore_index=True))
+    summary = _summary_of(merged)
+    assets_after, days_after = _counts(summary)
+    change = HistoryChange(
+        mode="append",
+        assets_before=assets_before,
+        days_before=days_before,
+        assets_after=assets_after,
+        days_after=days_after,
+        new_days=len(new) - len(new_at),
+        corrected_days=_changed_rows(old, old_at, new, new_at),
+        dropped_days=0,
+        new_assets=fresh_assets,
+    )
+    return CandleHistory(change, stored, new, summary, candles_in_memory=merged)
+
+
+def log_change(change: HistoryChange, path: str) -> None:
+    """WARNING for what a snapshot dropped (assets named, day counts), INFO otherwise."""
+    if change.dropped_assets:
+        logger.warning(
+            "Snapshot ingest dropped %d asset(s) absent from the raw file, with their "
+            "history: %s (the history at %s now holds the raw file's assets only)",
+            len(change.dropped_assets),
+            ", ".join(change.dropped_assets),
+            path,
+        )
+    if change.shortened_assets:
+        logger.warning(
+            "Snapshot ingest dropped %d stored day(s) absent from the raw file: %s",
+            sum(change.shortened_assets.values()),
+            ", ".join(f"{a} ({n} days)" for a, n in change.shortened_assets.items()),
+        )
+
+
+def open_stored(handle: Any, required: bool) -> StoredHistory | None:
+    """The stored history behind ``handle`` (``PreviousFeatures``), or None if absent.
+
+    ``required`` (append): a missing, unreadable or foreign history is an error that
+    names the file and the command rebuilding it, since appending to nothing would
+    silently shrink the history to the new days. Otherwise (snapshot) such a history
+    is only replaced, with a warning.
+    """
+
+    def refuse(problem: str) -> None:
+        message = (
+            f"the candle history {handle.path} {problem}; ingest=append adds new days "
+            "to a stored history, so there is nothing to append to. Rebuild it from a "
+            f"raw file holding the whole history: {REBUILD_COMMAND}"
+        )
+        if required:
+            raise HistoryError(message)
+        logger.warning("Replacing the candle history: %s %s", handle.path, problem)
+
+    if not handle.filesystem.exists(handle.path):
+        if required:
+            refuse("does not exist")
+        return None
+    try:
+        generation = history_generation(handle.metadata())
+        table = handle.open() if generation is not None else None
+        if table is not None:
+            if hasattr(table, "check"):  # a folder: a truncated part fails here
+                table.check()
+    except (OSError, ValueError, pa.ArrowException) as error:
+        refuse(f"cannot be read ({error})")
+        return None
+    if generation is None:
+        refuse("was not written by criptos (no criptos.history metadata)")
+        return None
+    return StoredHistory(table=table, generation=generation, path=handle.path)

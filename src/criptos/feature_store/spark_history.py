@@ -1,0 +1,39 @@
+"""The candle history on Spark (``--env spark``): the same ingest semantics, as joins.
+
+Imported only by the Spark engine, so the local engine never needs PySpark.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+from pyspark.sql.utils import AnalysisException
+
+from criptos.feature_store.history import REBUILD_COMMAND, HistoryError
+from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS
+
+
+def spark_path(path: str) -> str:
+    """A path Spark's Hadoop file systems understand (``s3`` goes through ``s3a``)."""
+    return "s3a://" + path[len("s3://") :] if path.startswith("s3://") else path
+
+
+def update_history_spark(
+    candles: DataFrame, stored_path: str, ingest: str
+) -> DataFrame:
+    """``snapshot``: the clean candles; ``append``: the stored history without the keys
+    of ``candles``, plus ``candles`` (new values win on the same (ativo, data))."""
+    candles = candles.select(*INPUT_COLUMNS)
+    if ingest == "snapshot":
+        return candles
+    try:
+        stored = candles.sparkSession.read.parquet(spark_path(stored_path))
+    except AnalysisException as error:
+        raise HistoryError(
+            f"the candle history {stored_path} cannot be read by Spark ({error.getMessage()}); "
+            "ingest=append adds new days to a stored history. Rebuild it from a raw file "
+            f"holding the whole history: {REBUILD_COMMAND} --env spark"
+        ) from None
+    kept = stored.select(*INPUT_COLUMNS).join(
+        candles.select(*KEY_COLUMNS), on=list(KEY_COLUMNS), how="left_anti"
+    )
+    return kept.unionByName(candles)
