@@ -6,6 +6,7 @@ against a full recompute of the history the ingest semantics promise.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ from criptos.features import FeatureParams
 from criptos.features.table import FeatureTable
 from criptos.validation import validate_candles
 from tests.kedro_project import KedroProject
+from tests.raw_files import GOOD_ROWS, HEADER, write_raw
 
 pytestmark = pytest.mark.e2e
 
@@ -201,3 +203,140 @@ def test_a_one_day_snapshot_is_the_whole_history_and_says_what_it_dropped(
     assert "-> 7 assets/7 days (+7 new, ~0 corrected, -17054 dropped" in summary_line(
         output
     )
+
+
+ALMOST_RIGHT_ROWS = (
+    "BTC|2021-01-04|1609718400|109|100|102|104|5|520",
+    "btc |2021-01-04|1609718400|109|100|102|104|5|520",  # the same candle, other case
+    "ETH|2021-01-03|1609632000|11|10|10.5|10.8|70|756",
+    "XRP|1500-07-06|-14686617600|2|1|1.5|1.6|1|1",  # wrapped to 2085 before
+    "XRP|2500-07-06|16737292800|2|1|1.5|1.6|1|1",  # wrapped to 1915 before
+    "XRP|2201-07-06|7287552000|2|1|1.5|1.6|1|1",  # a year typo
+    "ETH|2021-01-05|1609804800|1e308|9.5|10|11|100|1100",  # training died on it
+    "ETH|2021-01-06|1609891200|12|9.5|10|11|100|11",  # cut: the file ends here
+)
+
+
+@pytest.mark.parametrize("ingest", ["snapshot", "append"])
+def test_almost_right_rows_are_quarantined_with_their_reason(
+    kedro_project: KedroProject, ingest: str
+):
+    raw = kedro_project.path("raw") / "raw.csv"
+    write_raw(raw, GOOD_ROWS)
+    run(kedro_project, "run_date=20210110")
+    raw.write_text("\n".join([HEADER, *ALMOST_RIGHT_ROWS]))  # no final line break
+    output = run(
+        kedro_project,
+        "run_date=20210110",
+        f"feature_engineering.ingest={ingest}",
+        "validation.max_quarantine_share=1",
+    )
+
+    quarantine = pd.read_csv(
+        kedro_project.path("intermediate") / "raw_quarantine.csv", sep="|", dtype=str
+    )
+    assert dict(zip(quarantine["data"], quarantine["motivo"], strict=True)) == {
+        "1500-07-06": "data_fora_do_intervalo",
+        "2500-07-06": "data_fora_do_intervalo",
+        "2201-07-06": "data_fora_do_intervalo",
+        "2021-01-05": "valor_fora_do_intervalo",
+        "2021-01-06": "linha_incompleta",
+    }
+    report = json.loads(
+        (kedro_project.path("reporting") / "validation_report.json").read_text()
+    )
+    assert report["exact_duplicates_removed"] == 1  # btc collapsed into BTC
+    assert report["unterminated_last_line"] is True
+
+    new = [
+        ("BTC", "2021-01-04", 109, 100, 102, 104, 5, 520),
+        ("ETH", "2021-01-03", 11, 10, 10.5, 10.8, 70, 756),
+    ]
+    stored = [tuple(row.split("|")) for row in GOOD_ROWS] if ingest == "append" else []
+    expected = _candles([*(_row(r) for r in stored), *new])
+    assert_history_is(kedro_project, expected)
+    assert features(kedro_project, "latest").equals(full_recompute(expected))
+    days = history(kedro_project)["data"]
+    assert days.min() >= pd.Timestamp("2021-01-01") and days.max() <= pd.Timestamp(
+        "2021-01-04"
+    )
+    assert (
+        "7 raw rows quarantined" not in output
+    )  # 5: the duplicate is not a quarantine
+    assert "5 raw rows quarantined" in summary_line(output)
+
+
+def _row(fields: tuple[str, ...]) -> tuple:
+    asset, day, _, high, low, opened, close, volume_from, volume_to = fields
+    return (asset, day, high, low, opened, close, volume_from, volume_to)
+
+
+def _candles(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "ativo", "data", "maximo", "minimo", "abertura", "fechamento",
+            "volumefrom", "volumeto",
+        ],
+    )  # fmt: skip
+    frame["data"] = pd.to_datetime(frame["data"]).astype("datetime64[ns]")
+    frame["ativo"] = frame["ativo"].astype("str")
+    columns = ["ativo", "data", "abertura", "maximo", "minimo", "fechamento"]
+    frame = frame[[*columns, "volumefrom", "volumeto"]]
+    numbers = frame.columns[2:]
+    frame[numbers] = frame[numbers].astype("float64")
+    return frame.sort_values(["ativo", "data"], ignore_index=True)
+
+
+@pytest.mark.parametrize("ingest", ["snapshot", "append"])
+def test_a_header_with_a_repeated_column_stops_and_keeps_everything(
+    kedro_project: KedroProject, ingest: str
+):
+    raw = kedro_project.path("raw") / "raw.csv"
+    write_raw(raw, GOOD_ROWS)
+    run(kedro_project, "run_date=20210110")
+    stored = {
+        path: path.read_bytes()
+        for key in ("primary", "features")
+        for path in kedro_project.path(key).rglob("*")
+        if path.is_file()
+    }
+    write_raw(raw, [row + "|99" for row in GOOD_ROWS], header=HEADER + "|Fechamento ")
+    result = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering",
+        "--params", f"run_date=20210111,feature_engineering.ingest={ingest}",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "fechamento" in result.stderr and "Traceback" not in result.stderr
+    assert {path: path.read_bytes() for path in stored} == stored
+    assert not (
+        kedro_project.path("features") / "cripto_features_20210111.parquet"
+    ).exists()
+
+
+@pytest.mark.parametrize("ingest", ["snapshot", "append"])
+def test_a_quoted_header_is_read(kedro_project: KedroProject, ingest: str):
+    raw = kedro_project.path("raw") / "raw.csv"
+    write_raw(raw, GOOD_ROWS[:2])
+    run(kedro_project, "run_date=20210110")
+    quoted = "|".join(f'"{name}"' for name in HEADER.split("|"))
+    write_raw(raw, GOOD_ROWS[2:], header=quoted)
+    run(kedro_project, "run_date=20210110", f"feature_engineering.ingest={ingest}")
+    rows = GOOD_ROWS if ingest == "append" else GOOD_ROWS[2:]
+    expected = _candles([_row(tuple(row.split("|"))) for row in rows])
+    assert_history_is(kedro_project, expected)
+    assert features(kedro_project, "latest").equals(full_recompute(expected))
+
+
+def test_append_without_a_history_stops_naming_the_rebuild(
+    kedro_project: KedroProject,
+):
+    write_raw(kedro_project.path("raw") / "raw.csv", GOOD_ROWS)
+    result = kedro_project.kedro(
+        "run", "--pipelines", "feature_engineering",
+        "--params", "run_date=20210110,feature_engineering.ingest=append",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "candles.parquet does not exist" in result.stderr
+    assert "feature_engineering.ingest=snapshot" in result.stderr
+    assert not list(kedro_project.path("features").iterdir())
