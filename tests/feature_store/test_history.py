@@ -16,11 +16,8 @@ from hypothesis import strategies as st
 
 from criptos.datasets import AtomicParquetDataset
 from criptos.datasets.previous_features import PreviousFeatures
-from criptos.feature_store.history import (
-    HistoryError,
-    append_history,
-    open_stored,
-)
+from criptos.feature_store.history import append_history
+from criptos.feature_store.stored_history import HistoryError, open_stored
 from criptos.features import FeatureParams
 from criptos.features.table import FeatureTable
 from criptos.pipelines.feature_engineering.nodes import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql.utils import AnalysisException
 
-from criptos.feature_store.history import REBUILD_COMMAND, HistoryError
+from criptos.feature_store.stored_history import REBUILD_COMMAND, HistoryError
 from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS
 
 

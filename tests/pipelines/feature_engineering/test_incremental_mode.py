@@ -13,11 +13,8 @@ import pytest
 
 from criptos.datasets import AtomicParquetDataset
 from criptos.datasets.previous_features import PreviousFeatures
-from criptos.feature_store.history import (
-    CandleHistory,
-    open_stored,
-    snapshot_history,
-)
+from criptos.feature_store.history import CandleHistory, snapshot_history
+from criptos.feature_store.stored_history import open_stored
 from criptos.features import FeatureParams
 from criptos.features.incremental import IncrementalFeatureTable
 from criptos.features.state import STATE_FILE

@@ -117,7 +117,9 @@ def test_cli_run_on_real_data_writes_dated_and_latest(
             "delimiter",
         ),
         (
-            (HEADER.replace("|fechamento", "") + "\nBTC|2021-01-01|1|2|1|1|1|1\n").encode(),
+            (
+                HEADER.replace("|fechamento", "") + "\nBTC|2021-01-01|1|2|1|1|1|1\n"
+            ).encode(),
             "fechamento",
         ),
         (

@@ -15,9 +15,9 @@ from criptos.feature_store.history import (
     CandleHistory,
     append_history,
     log_change,
-    open_stored,
     snapshot_history,
 )
+from criptos.feature_store.stored_history import open_stored
 from criptos.features import FeatureParams
 from criptos.features.incremental import IncrementalFeatureTable, PreviousTable
 from criptos.features.table import METADATA_KEY, FeatureTable, feature_metadata

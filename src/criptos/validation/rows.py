@@ -7,11 +7,8 @@ rule is quarantined with the first rule it breaks, in the order of ``RULES``.
 
 from __future__ import annotations
 
-import logging
-import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -29,12 +26,15 @@ from criptos.raw_contract import (
     VOLUME_COLUMNS,
     RawFileError,
 )
-from criptos.run_date import resolve_run_date
-
-logger = logging.getLogger(__name__)
+from criptos.validation.bounds import (
+    MAX_ABS_VALUE,
+    MAX_ABS_VOLUME,
+    MIN_DATE,
+    Bounds,
+)
+from criptos.validation.report import build_report, check_quarantine_share, date_gaps
 
 REASON_COLUMN = "motivo"
-DATE_FORMAT = text_columns.DATE_FORMAT
 # Quarantine reasons, in the order they are checked (``_row_reasons`` lists its
 # checks in this order: keep them aligned).
 RULES: tuple[str, ...] = (
@@ -52,22 +52,8 @@ RULES: tuple[str, ...] = (
     "volume_invalido",
     "conflito_ativo_data",
 )
-_MAX_GAPS_LISTED_PER_ASSET = 5
 _PARSE_THREADS = 2
-# Defaults of the validation parameters (conf/base/parameters_feature_engineering.yml).
-MIN_DATE = "2009-01-03"  # the first Bitcoin block: no crypto candle is older
-MAX_ABS_VALUE = 1e12  # prices
-# Volumes count units of tokens that may be worth a tiny fraction of a cent: a day of
-# some real tokens trades trillions of units (beyond 1e12), so they get more room.
-MAX_ABS_VOLUME = 1e18
 _SECONDS_PER_DAY = 86_400
-# Non-zero values smaller than max_abs_value / this are refused as well: any ratio
-# of two accepted values (returns, value per unit), even squared, is then finite.
-_RATIO_HEADROOM = math.sqrt(np.finfo(np.float64).max)
-
-
-class QuarantineLimitExceeded(InputError):
-    """Too many rows broke the rules: the feed is treated as broken, not trimmed."""
 
 
 @dataclass(frozen=True)
@@ -88,108 +74,6 @@ class _TypedRows:
     dates: np.ndarray  # datetime64[D] (no wrap-around: any year), NaT if invalid
     timestamps: np.ndarray  # float64 as written (seconds or ms), NaN if not a number
     numbers: dict[str, np.ndarray]
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """What validation accepts besides the fixed rules (the ``validation`` parameters).
-
-    ``min_date`` and ``max_date`` (inclusive, ``datetime64[D]``) bound the candle
-    days; ``max_abs_value`` bounds every price, ``max_abs_volume`` every volume; an
-    unterminated last line is kept only with ``accept_unterminated_last_line``.
-    """
-
-    min_date: np.datetime64
-    max_date: np.datetime64
-    max_abs_value: float = MAX_ABS_VALUE
-    accept_unterminated_last_line: bool = False
-    max_abs_volume: float = MAX_ABS_VOLUME
-
-    @classmethod
-    def of(
-        cls,
-        min_date: object = MIN_DATE,
-        max_date: object = None,
-        max_abs_value: object = MAX_ABS_VALUE,
-        accept_unterminated_last_line: object = False,
-        max_abs_volume: object = MAX_ABS_VOLUME,
-    ) -> Bounds:
-        """Checked bounds (``InputError`` naming the parameter); ``max_date`` None
-        is tomorrow (UTC)."""
-        low = _day("validation.min_date", min_date)
-        if max_date is None:
-            max_date = datetime.now(UTC).date() + timedelta(days=1)
-        high = _day("maximum date (run_date + 1 day)", max_date)
-        if high < low:
-            raise InputError(
-                f"validation.min_date ({low}) is after the last accepted day ({high}, "
-                "run_date + 1 day): no candle could pass"
-            )
-        limit = _positive("validation.max_abs_value", max_abs_value)
-        volume_limit = _positive("validation.max_abs_volume", max_abs_volume)
-        if not isinstance(accept_unterminated_last_line, bool):
-            raise InputError(
-                "validation.accept_unterminated_last_line must be true or false, got "
-                f"{accept_unterminated_last_line!r}"
-            )
-        return cls(low, high, limit, accept_unterminated_last_line, volume_limit)
-
-    @property
-    def min_abs_value(self) -> float:
-        """Non-zero magnitudes below this are refused (see ``_RATIO_HEADROOM``)."""
-        return max(self.max_abs_value, self.max_abs_volume) / _RATIO_HEADROOM
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "min_date": str(self.min_date),
-            "max_date": str(self.max_date),
-            "max_abs_value": self.max_abs_value,
-            "max_abs_volume": self.max_abs_volume,
-            "accept_unterminated_last_line": self.accept_unterminated_last_line,
-        }
-
-
-def _positive(name: str, value: object) -> float:
-    """A positive finite number parameter, or ``InputError`` naming it."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = math.nan
-    if not (math.isfinite(number) and number > 0):
-        raise InputError(f"{name} must be a positive finite number, got {value!r}")
-    return number
-
-
-def _day(name: str, value: object) -> np.datetime64:
-    """A date parameter (``YYYY-MM-DD`` text, a date or a timestamp) as a day."""
-    if isinstance(value, datetime | pd.Timestamp):
-        value = value.date()
-    if isinstance(value, date):
-        return np.datetime64(value, "D")
-    try:
-        return np.datetime64(datetime.strptime(str(value).strip(), DATE_FORMAT), "D")
-    except ValueError:
-        raise InputError(
-            f"{name} must be a date written YYYY-MM-DD, got {value!r}"
-        ) from None
-
-
-def validation_bounds(validation: dict[str, Any], run_date: object = None) -> Bounds:
-    """``Bounds`` of the ``validation`` parameters and the run date (``YYYYMMDD``;
-    None is today): days from ``validation.min_date`` to ``run_date`` + 1 day."""
-    try:
-        day = datetime.strptime(resolve_run_date(run_date), "%Y%m%d").date()
-    except ValueError as error:
-        raise InputError(str(error)) from None
-    return Bounds.of(
-        min_date=validation.get("min_date", MIN_DATE),
-        max_date=day + timedelta(days=1),
-        max_abs_value=validation.get("max_abs_value", MAX_ABS_VALUE),
-        accept_unterminated_last_line=validation.get(
-            "accept_unterminated_last_line", False
-        ),
-        max_abs_volume=validation.get("max_abs_volume", MAX_ABS_VOLUME),
-    )
 
 
 def _typed_rows(rows: pd.DataFrame) -> _TypedRows:
@@ -247,7 +131,10 @@ def _out_of_range(
     (missing values are not)."""
     out = np.zeros(len(prices[0]), dtype=bool)
     with np.errstate(invalid="ignore"):
-        for values, limit in ((prices, bounds.max_abs_value), (volumes, bounds.max_abs_volume)):
+        for values, limit in (
+            (prices, bounds.max_abs_value),
+            (volumes, bounds.max_abs_volume),
+        ):
             for value in values:
                 magnitude = np.abs(value)
                 out |= magnitude > limit  # inf too, NaN not
@@ -279,9 +166,7 @@ def _row_reasons(
             (typed.dates < bounds.min_date) | (typed.dates > bounds.max_date),
             _timestamp_diverges(rows, typed),
             np.logical_or.reduce([np.isnan(price) for price in prices]),
-            _out_of_range(
-                prices, [typed.numbers[c] for c in VOLUME_COLUMNS], bounds
-            ),
+            _out_of_range(prices, [typed.numbers[c] for c in VOLUME_COLUMNS], bounds),
             np.logical_or.reduce([price <= 0 for price in prices]),
             high < body_top,
             low > body_bottom,
@@ -302,134 +187,6 @@ def _key(asset_code: np.ndarray, dates: np.ndarray) -> np.ndarray:
     np.multiply(key, 1 << 32, out=key)
     key += days
     return key
-
-
-def summarise_gaps(gap_rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per asset: number of gaps, missing days and the largest gaps.
-
-    ``gap_rows`` holds one row per gap: ``ativo``, ``data`` (the day the series
-    resumes) and ``missing`` (calendar days missing before it).
-    """
-    gaps: dict[str, dict[str, Any]] = {}
-    for asset, asset_gaps in gap_rows.groupby("ativo", sort=True):
-        largest = asset_gaps.nlargest(_MAX_GAPS_LISTED_PER_ASSET, "missing")
-        gaps[str(asset)] = {
-            "gaps": len(asset_gaps),
-            "missing_days": int(asset_gaps["missing"].sum()),
-            "largest": [
-                {
-                    "resumes_on": pd.Timestamp(day).strftime(DATE_FORMAT),
-                    "missing_days": int(missing),
-                }
-                for day, missing in zip(
-                    largest["data"], largest["missing"], strict=True
-                )
-            ],
-        }
-    return gaps
-
-
-def _date_gaps(
-    candles: pd.DataFrame, asset_code: np.ndarray
-) -> dict[str, dict[str, Any]]:
-    """Calendar gaps per asset in sorted clean candles (warnings, not errors)."""
-    days = candles["data"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    step = np.diff(days)
-    gap_rows = np.flatnonzero((asset_code[1:] == asset_code[:-1]) & (step > 1)) + 1
-    return summarise_gaps(
-        pd.DataFrame(
-            {
-                # only the gap rows: converting all of ``ativo`` makes millions of
-                # Python strings
-                "ativo": candles["ativo"].iloc[gap_rows].to_numpy(),
-                "data": candles["data"].iloc[gap_rows].to_numpy(),
-                "missing": step[gap_rows - 1] - 1,
-            }
-        )
-    )
-
-
-def check_quarantine_share(
-    counts: dict[str, int], rows_read: int, max_quarantine_share: float
-) -> None:
-    """Raise ``QuarantineLimitExceeded`` when too large a share of rows was quarantined."""
-    quarantined = sum(counts.values())
-    share = quarantined / rows_read
-    if share > max_quarantine_share:
-        raise QuarantineLimitExceeded(
-            f"{quarantined} of {rows_read} raw rows ({share:.1%}) broke validation "
-            f"rules, above validation.max_quarantine_share={max_quarantine_share:.1%}; "
-            f"refusing to build features from a broken feed ({_summary(counts)})"
-        )
-
-
-def _summary(counts: dict[str, int]) -> str:
-    return ", ".join(f"{rule}={n}" for rule, n in counts.items() if n)
-
-
-def build_report(
-    *,
-    rows_read: int,
-    rows_valid: int,
-    counts: dict[str, int],
-    max_quarantine_share: float,
-    exact_duplicates: int,
-    assets: int,
-    date_range: tuple[Any, Any],
-    gaps: dict[str, dict[str, Any]],
-    bounds: Bounds | None = None,
-    unterminated_last_line: bool = False,
-) -> dict[str, Any]:
-    """The JSON validation report (both engines), logging its warnings."""
-    bounds = bounds or Bounds.of()
-    quarantined = sum(counts.values())
-    if quarantined:
-        logger.warning("Quarantined %d raw rows: %s", quarantined, _summary(counts))
-    warnings: dict[str, Any] = {"date_gaps": gaps}
-    if unterminated_last_line:
-        warnings["unterminated_last_line"] = _unterminated_sentence(bounds)
-        logger.warning("%s", warnings["unterminated_last_line"])
-    if gaps:
-        logger.warning(
-            "Date gaps in %d asset(s): %s",
-            len(gaps),
-            ", ".join(
-                f"{asset} ({g['missing_days']} days)"
-                for asset, g in list(gaps.items())[:10]
-            ),
-        )
-    start, end = date_range
-    return {
-        "rows_read": rows_read,
-        "rows_valid": rows_valid,
-        "rows_quarantined": quarantined,
-        "quarantine_share": round(quarantined / rows_read, 6),
-        "max_quarantine_share": max_quarantine_share,
-        "exact_duplicates_removed": exact_duplicates,
-        "quarantined_by_rule": counts,
-        "assets": assets,
-        "date_range": {
-            "start": pd.Timestamp(start).strftime(DATE_FORMAT) if rows_valid else None,
-            "end": pd.Timestamp(end).strftime(DATE_FORMAT) if rows_valid else None,
-        },
-        "accepted": bounds.describe(),
-        "unterminated_last_line": unterminated_last_line,
-        "warnings": warnings,
-    }
-
-
-def _unterminated_sentence(bounds: Bounds) -> str:
-    if bounds.accept_unterminated_last_line:
-        return (
-            "the raw file does not end with a line break; its last line was validated "
-            "like any other row because validation.accept_unterminated_last_line is true"
-        )
-    return (
-        "the raw file does not end with a line break, so its last line may have been "
-        "cut short (an interrupted download): that row was quarantined as "
-        "linha_incompleta; fetch the file again, or set "
-        "validation.accept_unterminated_last_line: true if it is complete"
-    )
 
 
 def _repeated(sorted_keys: np.ndarray) -> np.ndarray:
@@ -603,7 +360,7 @@ def validate_candles(
         # clean rows all have an asset code (>= 0): count the codes that occur
         assets=int(np.count_nonzero(np.bincount(asset_code))),
         date_range=(candles["data"].min(), candles["data"].max()),
-        gaps=_date_gaps(candles, asset_code),
+        gaps=date_gaps(candles, asset_code),
         bounds=bounds,
         unterminated_last_line=incomplete is not None,
     )
