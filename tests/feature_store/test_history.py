@@ -229,3 +229,18 @@ def test_any_sequence_of_runs_equals_a_full_recompute_of_its_history(runs, layou
             assert_candles_equal(store.history(), expected)
             latest = store.latest().replace_schema_metadata(None)
             assert latest.equals(full_recompute(expected))
+
+
+def test_the_history_records_its_generation_and_how_it_was_made(tmp_path):
+    store = Store(tmp_path)
+    raw = candles([("BTC", d, 100.0 + d) for d in range(5)])
+    report = {"rows_read": 6, "rows_valid": 5, "quarantined_by_rule": {"x": 1}}
+    history = update_candle_history(
+        raw, store.handle(store.history_path), {"ingest": "snapshot"}, report
+    )
+    store.dataset(store.history_path).save(history)
+    recorded = store.handle(store.history_path).metadata()["criptos.history"]
+    assert recorded["generation"] == history.generation
+    assert recorded["ingest"]["mode"] == "snapshot"
+    assert recorded["ingest"]["new_days"] == 5
+    assert recorded["ingest"]["validation"] == report

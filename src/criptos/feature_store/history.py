@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,15 @@ from criptos.features.table import ROWS_PER_BATCH, asset_batches
 logger = logging.getLogger(__name__)
 
 INGEST_MODES = ("snapshot", "append")
+# What the history's metadata keeps of the validation report of the run that wrote it.
+VALIDATION_OUTCOME = (
+    "rows_read",
+    "rows_valid",
+    "rows_quarantined",
+    "exact_duplicates_removed",
+    "quarantined_by_rule",
+    "accepted",
+)
 VALUE_COLUMNS = tuple(column for column in INPUT_COLUMNS if column not in KEY_COLUMNS)
 
 
@@ -92,6 +101,7 @@ class CandleHistory:
     candles_in_memory: pd.DataFrame | None = None
     appended: pa.Table | None = None
     generation: str = field(default_factory=lambda: uuid.uuid4().hex)
+    validation: dict[str, Any] = field(default_factory=dict)
     rows_per_batch: int = ROWS_PER_BATCH
     written_to: str | None = field(default=None, compare=False)
 
@@ -106,7 +116,16 @@ class CandleHistory:
 
     @property
     def schema_metadata(self) -> dict[bytes, bytes]:
-        return history_metadata(self.generation)
+        """What the history's files record: its generation and how this run made it."""
+        ingest = {
+            **asdict(self.change),
+            "validation": {
+                key: self.validation[key]
+                for key in VALIDATION_OUTCOME
+                if key in self.validation
+            },
+        }
+        return history_metadata(self.generation, ingest)
 
     @property
     def num_rows(self) -> int:
@@ -124,11 +143,11 @@ class CandleHistory:
     def iter_tables(self) -> Iterator[pa.Table]:
         """The history as Arrow tables of whole assets, in (ativo, data) order."""
         candles = self.candles()
-        for rows in asset_batches(candles["ativo"], self.rows_per_batch) or [
-            slice(0, 0)
-        ]:
-            table = pa.Table.from_pandas(candles.iloc[rows], preserve_index=False)
-            yield table.replace_schema_metadata(self.schema_metadata)
+        table = pa.Table.from_pandas(candles, preserve_index=False)
+        table = table.replace_schema_metadata(self.schema_metadata)
+        batches = asset_batches(candles["ativo"], self.rows_per_batch)
+        for rows in batches or [slice(0, 0)]:
+            yield table.slice(rows.start, rows.stop - rows.start)
 
     def appended_rows(self) -> pa.Table | None:
         """The rows added after the stored ones, or None when stored rows changed."""

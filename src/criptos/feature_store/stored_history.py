@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from criptos.contracts.errors import InputError
 from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS
+from criptos.features.row_order import asset_codes, sorted_names
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +34,13 @@ class HistoryError(InputError):
     """The stored history cannot be continued (missing, unreadable, not written by criptos)."""
 
 
-def history_metadata(generation: str) -> dict[bytes, bytes]:
-    """Parquet key/value metadata of a history table of ``generation``."""
-    value = {"format": FORMAT_VERSION, "generation": generation}
-    return {HISTORY_KEY.encode(): json.dumps(value).encode()}
+def history_metadata(
+    generation: str, ingest: dict[str, Any] | None = None
+) -> dict[bytes, bytes]:
+    """Parquet key/value metadata of a history table of ``generation``; ``ingest``
+    describes the run that wrote it (mode, what changed, the validation outcome)."""
+    value = {"format": FORMAT_VERSION, "generation": generation, "ingest": ingest}
+    return {HISTORY_KEY.encode(): json.dumps(value, default=str).encode()}
 
 
 def history_generation(metadata: dict[str, Any]) -> str | None:
@@ -49,16 +53,17 @@ def history_generation(metadata: dict[str, Any]) -> str | None:
 
 def summarise(candles: pa.Table) -> pa.Table:
     """Per asset of sorted candles: first day, last day and number of days."""
-    names = candles.column("ativo").to_numpy(zero_copy_only=False)
+    assets = candles.column("ativo")
+    names = sorted_names(assets)
+    codes = asset_codes(assets, names)  # Arrow hashing: no Python string per row
     days = candles.column("data").to_numpy().astype("datetime64[ns]")
-    if len(names) == 0:
-        starts = np.array([], dtype=np.int64)
-    else:
-        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
-    stops = np.r_[starts[1:], len(names)].astype(np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    )
+    stops = np.r_[starts[1:], len(codes)].astype(np.int64)
     return pa.table(
         {
-            "ativo": pa.array(names[starts], pa.large_string()),
+            "ativo": pa.array(names[codes[starts]], pa.large_string()),
             "primeiro_dia": pa.array(days[starts], pa.timestamp("ns")),
             "ultimo_dia": pa.array(days[stops - 1], pa.timestamp("ns")),
             "dias": pa.array(stops - starts, pa.int64()),

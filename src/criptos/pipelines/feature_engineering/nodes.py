@@ -71,7 +71,7 @@ def _feature_settings(feature_params: dict[str, Any]) -> tuple[str, str, Feature
     mode = settings.pop("mode", "incremental")
     ingest = settings.pop("ingest", "snapshot")
     if mode not in MODES:
-        raise ValueError(
+        raise InputError(
             f"feature_engineering.mode must be one of {', '.join(MODES)}, got {mode!r}"
         )
     if ingest not in INGEST_MODES:
@@ -86,13 +86,15 @@ def update_candle_history(
     candles: pd.DataFrame,
     stored_history: PreviousFeatures,
     feature_params: dict[str, Any],
+    validation_report: dict[str, Any] | None = None,
 ) -> CandleHistory:
     """The candle history after this run's clean candles (``feature_engineering.ingest``).
 
     ``snapshot``: the history becomes exactly ``candles``; ``append``: the stored
     history plus ``candles``, which win on the same (ativo, data). See
     ``criptos.feature_store.history``. No clean candle at all is an error: nothing
-    is replaced.
+    is replaced. The history's metadata records what changed and the validation
+    outcome of this run.
     """
     _, ingest, _ = _feature_settings(feature_params)
     if not isinstance(candles, pd.DataFrame):
@@ -113,6 +115,7 @@ def update_candle_history(
         history = append_history(candles, stored)
     else:
         history = snapshot_history(candles, stored)
+    history.validation = dict(validation_report or {})
     log_change(history.change, stored_history.path)
     return history
 

@@ -30,6 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "candles_validated",
                     "candles_history_previous",
                     "params:feature_engineering",
+                    "validation_report",
                 ],
                 outputs="candles_history",
                 name="update_candle_history",
