@@ -114,8 +114,50 @@ def test_spark_applies_the_same_validation_rules(spark, tmp_path: Path):
 def test_spark_refuses_bytes_that_are_not_utf8_past_the_header(spark, tmp_path: Path):
     """Spark reads them as U+FFFD; like the local reader, the run stops and names it."""
     raw_csv = write_raw(tmp_path / "raw.csv", GOOD_ROWS)
-    raw_csv.write_bytes(raw_csv.read_bytes() + b"ETH|2021-01-09|1|2|1|1.5|1.6|\xff\xfe|1\n")
-    with pytest.raises(RawFileError, match=r"undecodable: 1 row\(s\) hold bytes that are not UTF-8"):
+    raw_csv.write_bytes(
+        raw_csv.read_bytes() + b"ETH|2021-01-09|1|2|1|1.5|1.6|\xff\xfe|1\n"
+    )
+    with pytest.raises(
+        RawFileError, match=r"undecodable: 1 row\(s\) hold bytes that are not UTF-8"
+    ):
         validate_raw_candles(SparkRawCandlesDataset(str(raw_csv)).load(), VALIDATION)
     with pytest.raises(RawFileError, match="undecodable"), raw_csv.open("rb") as stream:
         read_raw_candles(stream, source=str(raw_csv))
+
+
+def test_spark_history_follows_the_ingest_semantics(spark, tmp_path: Path):
+    """append: the stored history minus the new keys, plus the new rows (new wins);
+    snapshot: the new rows alone; no stored history to append to: a clear error."""
+    from criptos.feature_store.spark_history import update_history_spark  # noqa: PLC0415
+    from criptos.feature_store.stored_history import HistoryError  # noqa: PLC0415
+
+    raw_csv = write_raw(tmp_path / "raw.csv", GOOD_ROWS)
+    stored, _, _ = validate_raw_candles(
+        SparkRawCandlesDataset(str(raw_csv)).load(), VALIDATION, "20210110"
+    )
+    SparkParquetDataset(str(tmp_path / "candles.parquet")).save(stored)
+    new_rows = (
+        "BTC|2021-01-03|1609632000|109|101|108|103|1|103",
+        "XRP|2021-01-01|1609459200|2|1|1.5|1.6|1|1.6",
+    )
+    new, _, _ = validate_raw_candles(
+        SparkRawCandlesDataset(str(write_raw(tmp_path / "day.csv", new_rows))).load(),
+        VALIDATION,
+        "20210110",
+    )
+    history = str(tmp_path / "candles.parquet")
+
+    def rows(frame) -> list[tuple]:
+        table = frame.toPandas().sort_values(["ativo", "data"])
+        return list(table[["ativo", "fechamento"]].itertuples(index=False, name=None))
+
+    appended = rows(update_history_spark(new, history, "append"))
+    assert appended == [
+        ("BTC", 105.0), ("BTC", 108.0), ("BTC", 103.0),  # 2021-01-03 corrected
+        ("ETH", 11.0), ("ETH", 10.5), ("XRP", 1.6),
+    ]  # fmt: skip
+    assert rows(update_history_spark(new, history, "snapshot")) == [
+        ("BTC", 103.0), ("XRP", 1.6)
+    ]  # fmt: skip
+    with pytest.raises(HistoryError, match="ingest=snapshot"):
+        update_history_spark(new, str(tmp_path / "none.parquet"), "append")
