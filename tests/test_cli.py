@@ -212,29 +212,24 @@ def test_cli_other_failures_keep_kedro_behaviour(kedro_project: KedroProject):
     assert PREFIX not in result.stderr
 
 
-@pytest.mark.e2e
-def test_other_kedro_commands_still_work():
-    environment = cli_environment()
-    listed = subprocess.run(
-        [*KEDRO, "registry", "list"],
+def _kedro_in_project(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*KEDRO, *args],
         cwd=PROJECT_ROOT,
-        env=environment,
+        env=cli_environment(),
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+@pytest.mark.e2e
+def test_other_kedro_commands_still_work():
+    listed = _kedro_in_project("registry", "list")
     assert listed.returncode == 0, listed.stderr[-3000:]
     for name in ("__default__", "feature_engineering", "sample_data"):
         assert f"- {name}" in listed.stdout
-    helped = subprocess.run(
-        [*KEDRO, "run", "--help"],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    helped = _kedro_in_project("run", "--help")
     assert helped.returncode == 0, helped.stderr[-3000:]
     assert "--verbose" in helped.stdout and "--pipelines" in helped.stdout

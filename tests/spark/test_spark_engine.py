@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from pyspark.sql import SparkSession
 
 from criptos.datasets.spark_candles import SparkParquetDataset, SparkRawCandlesDataset
 from criptos.feature_store.history import snapshot_history
@@ -24,24 +21,6 @@ pytestmark = pytest.mark.spark
 
 VALIDATION = {"max_quarantine_share": 1.0}
 FULL = {"mode": "full"}
-
-
-@pytest.fixture(scope="module")
-def spark():
-    """One local Spark session for the module (starting the JVM dominates the cost)."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("criptos-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _local(raw_csv: Path):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from kedro.io import DatasetError
-from pyspark.sql import SparkSession
 
 from criptos.datasets.spark_candles import SparkRawCandlesDataset
 from criptos.pipelines.feature_engineering.nodes import validate_raw_candles
@@ -20,23 +17,6 @@ pytestmark = pytest.mark.spark
 
 VALIDATION = {"max_quarantine_share": 1.0}
 RUN_DATE = "20260101"
-
-
-@pytest.fixture(scope="module")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("criptos-tests-rules")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _sorted(candles: pd.DataFrame) -> pd.DataFrame:

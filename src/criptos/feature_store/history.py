@@ -206,22 +206,38 @@ def _summary_of(frame: pd.DataFrame) -> pa.Table:
     )
 
 
-def _counts(summary: pa.Table) -> tuple[int, int]:
+def _counts(summary: pa.Table | None) -> tuple[int, int]:
+    """(assets, days) of a history summary (None: no history)."""
+    if summary is None:
+        return 0, 0
     return summary.num_rows, int(np.sum(summary.column("dias").to_numpy()))
+
+
+def _change(
+    mode: str, before: pa.Table | None, after: pa.Table, **what: Any
+) -> HistoryChange:
+    """The change from the history summarised by ``before`` to ``after``."""
+    assets_before, days_before = _counts(before)
+    assets_after, days_after = _counts(after)
+    return HistoryChange(
+        mode=mode,
+        assets_before=assets_before,
+        days_before=days_before,
+        assets_after=assets_after,
+        days_after=days_after,
+        **what,
+    )
 
 
 def snapshot_history(new: pd.DataFrame, stored: StoredHistory | None) -> CandleHistory:
     """The history that is exactly ``new`` (sorted clean candles), compared with the stored."""
     summary = _summary_of(new)
-    assets_after, days_after = _counts(summary)
     if stored is None:
-        change = HistoryChange(
-            mode="snapshot",
-            assets_before=0,
-            days_before=0,
-            assets_after=assets_after,
-            days_after=days_after,
-            new_days=days_after,
+        change = _change(
+            "snapshot",
+            None,
+            summary,
+            new_days=len(new),
             corrected_days=0,
             dropped_days=0,
             new_assets=tuple(summary.column("ativo").to_pylist()),
@@ -241,14 +257,11 @@ def snapshot_history(new: pd.DataFrame, stored: StoredHistory | None) -> CandleH
         for asset, count in dropped_rows.items()
         if asset not in dropped_assets
     }
-    assets_before, days_before = _counts(old_summary)
-    change = HistoryChange(
-        mode="snapshot",
-        assets_before=assets_before,
-        days_before=days_before,
-        assets_after=assets_after,
-        days_after=days_after,
-        new_days=days_after - len(new_at),
+    change = _change(
+        "snapshot",
+        old_summary,
+        summary,
+        new_days=len(new) - len(new_at),
         corrected_days=_changed_rows(old, old_at, new, new_at),
         dropped_days=int((~found).sum()),
         new_assets=tuple(sorted(new_assets - old_assets)),
@@ -261,7 +274,6 @@ def snapshot_history(new: pd.DataFrame, stored: StoredHistory | None) -> CandleH
 def append_history(new: pd.DataFrame, stored: StoredHistory) -> CandleHistory:
     """The stored history with ``new`` candles added, ``new`` winning on the same key."""
     stored_summary = stored.summary()
-    assets_before, days_before = _counts(stored_summary)
     names = np.asarray(stored_summary.column("ativo").to_pylist(), dtype=object)
     order = np.argsort(names)
     names = names[order]
@@ -276,13 +288,10 @@ def append_history(new: pd.DataFrame, stored: StoredHistory) -> CandleHistory:
     if later.all():  # the daily case: nothing stored is touched
         appended = pa.Table.from_pandas(new, preserve_index=False)
         summary = merge_summaries(stored_summary, appended)
-        assets_after, days_after = _counts(summary)
-        change = HistoryChange(
-            mode="append",
-            assets_before=assets_before,
-            days_before=days_before,
-            assets_after=assets_after,
-            days_after=days_after,
+        change = _change(
+            "append",
+            stored_summary,
+            summary,
             new_days=len(new),
             corrected_days=0,
             dropped_days=0,
@@ -295,13 +304,10 @@ def append_history(new: pd.DataFrame, stored: StoredHistory) -> CandleHistory:
     old_at, new_at, replaced = _match(old_keys, new_keys)
     merged = _sorted(pd.concat([old.loc[~replaced], new], ignore_index=True))
     summary = _summary_of(merged)
-    assets_after, days_after = _counts(summary)
-    change = HistoryChange(
-        mode="append",
-        assets_before=assets_before,
-        days_before=days_before,
-        assets_after=assets_after,
-        days_after=days_after,
+    change = _change(
+        "append",
+        stored_summary,
+        summary,
         new_days=len(new) - len(new_at),
         corrected_days=_changed_rows(old, old_at, new, new_at),
         dropped_days=0,
