@@ -36,6 +36,7 @@ run: install
 ## test: set up .venv with the development extras and run the whole suite
 test: install-dev
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: install-dev

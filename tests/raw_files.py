@@ -14,7 +14,14 @@ GOOD_ROWS = (
 )
 
 
-def write_raw(path: Path, rows: tuple[str, ...] | list[str], header: str = HEADER, newline: str = "\n") -> Path:
+def write_raw(
+    path: Path,
+    rows: tuple[str, ...] | list[str],
+    header: str = HEADER,
+    newline: str = "\n",
+) -> Path:
     """Write ``header`` and ``rows`` as a raw file and return its path."""
-    path.write_text(newline.join([header, *rows]) + newline, encoding="utf-8", newline="")
+    path.write_text(
+        newline.join([header, *rows]) + newline, encoding="utf-8", newline=""
+    )
     return path

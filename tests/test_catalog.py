@@ -15,7 +15,9 @@ configure_project("criptos")
 
 def _environments() -> list[str]:
     conf = PROJECT_ROOT / "conf"
-    return sorted(p.name for p in conf.iterdir() if p.is_dir() and p.name not in {"base", "local"})
+    return sorted(
+        p.name for p in conf.iterdir() if p.is_dir() and p.name not in {"base", "local"}
+    )
 
 
 def _catalog_config(env: str | None, **runtime_params: str) -> dict:
@@ -38,7 +40,9 @@ def test_no_dataset_silently_becomes_a_memory_dataset(env: str | None):
             for dataset in pipeline.datasets()
             if not dataset.startswith("params:") and dataset != "parameters"
         } - declared
-        assert not undeclared, f"pipeline {name!r} uses undeclared datasets {sorted(undeclared)}"
+        assert not undeclared, (
+            f"pipeline {name!r} uses undeclared datasets {sorted(undeclared)}"
+        )
 
 
 @pytest.mark.parametrize("env", [None, *_environments()])
@@ -51,7 +55,8 @@ def test_catalog_builds_and_carries_viz_layers(env: str | None):
 
 
 @pytest.mark.parametrize(
-    ("runtime_params", "layout"), [({}, "file"), ({"features_layout": "parts"}, "parts")]
+    ("runtime_params", "layout"),
+    [({}, "file"), ({"features_layout": "parts"}, "parts")],
 )
 def test_feature_layout_comes_from_globals_or_the_run(runtime_params, layout: str):
     config = _catalog_config(None, **runtime_params)

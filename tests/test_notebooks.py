@@ -24,7 +24,9 @@ def test_notebook_is_committed_without_outputs(path: Path):
     assert code_cells[0].source.strip() == "%load_ext kedro.ipython"
     for cell in code_cells:
         assert cell.outputs == [], f"{path.name}: a cell keeps outputs (run nbstripout)"
-        assert cell.execution_count is None, f"{path.name}: a cell keeps its execution count"
+        assert cell.execution_count is None, (
+            f"{path.name}: a cell keeps its execution count"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,10 @@ def test_notebook_runs_headless(
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     errors = [
         output

@@ -29,12 +29,15 @@ class S3PreflightHook:
         self._catalog_config = dict(context.config_loader["catalog"])
 
     @hook_impl
-    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any) -> None:
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
+    ) -> None:
         locations = [
             location
             for name in sorted(pipeline.datasets())
             if isinstance(self._catalog_config.get(name), dict)
-            and (location := dataset_location(name, self._catalog_config[name])) is not None
+            and (location := dataset_location(name, self._catalog_config[name]))
+            is not None
         ]
         check_s3_locations(
             locations,

@@ -94,7 +94,9 @@ def check_manifest(manifest: dict[str, Any]) -> None:
     if missing:
         raise ValueError(f"manifest lacks fields {missing}")
     if not is_version(str(manifest["version"])):
-        raise ValueError(f"manifest version {manifest['version']!r} is not like 20261127T101500Z")
+        raise ValueError(
+            f"manifest version {manifest['version']!r} is not like 20261127T101500Z"
+        )
     if not manifest["models"]:
         raise ValueError("manifest lists no models")
     for name, entry in manifest["models"].items():
@@ -102,7 +104,9 @@ def check_manifest(manifest: dict[str, Any]) -> None:
         if lacking:
             raise ValueError(f"manifest entry of model {name!r} lacks {lacking}")
         if entry["task"] not in TASKS:
-            raise ValueError(f"model {name!r} has task {entry['task']!r}, expected one of {TASKS}")
+            raise ValueError(
+                f"model {name!r} has task {entry['task']!r}, expected one of {TASKS}"
+            )
     for column in manifest["feature_columns"]:
         if not {"name", "dtype"} <= set(column):
             raise ValueError(f"feature column {column!r} needs 'name' and 'dtype'")
@@ -124,7 +128,9 @@ class PublishPolicy:
 
     def __post_init__(self) -> None:
         if self.keep_last is not None and int(self.keep_last) < 1:
-            raise ValueError(f"keep_last must be at least 1 or null, got {self.keep_last!r}")
+            raise ValueError(
+                f"keep_last must be at least 1 or null, got {self.keep_last!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,10 @@ class ModelBundle:
     @property
     def feature_dtypes(self) -> dict[str, str]:
         """Feature column name -> dtype as written in the manifest."""
-        return {column["name"]: column["dtype"] for column in self.manifest["feature_columns"]}
+        return {
+            column["name"]: column["dtype"]
+            for column in self.manifest["feature_columns"]
+        }
 
     @property
     def horizon_days(self) -> int:

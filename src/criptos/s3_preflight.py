@@ -129,14 +129,20 @@ def _check_bucket(client: Any, bucket: str) -> None:
             raise S3PreflightError(
                 f"the credentials may not list bucket {bucket!r} at {endpoint} ({code}: {message})"
             ) from None
-        raise S3PreflightError(f"S3 check of bucket {bucket!r} at {endpoint} failed: {code} {message}") from None
+        raise S3PreflightError(
+            f"S3 check of bucket {bucket!r} at {endpoint} failed: {code} {message}"
+        ) from None
     except BotoCoreError as exc:
-        raise S3PreflightError(f"S3 check of bucket {bucket!r} at {endpoint} failed: {exc}") from None
+        raise S3PreflightError(
+            f"S3 check of bucket {bucket!r} at {endpoint} failed: {exc}"
+        ) from None
 
 
 def _exists(client: Any, location: S3Location) -> bool:
     """Whether an object or a prefix (versioned datasets, folders) exists at ``location``."""
-    response = client.list_objects_v2(Bucket=location.bucket, Prefix=location.key, MaxKeys=1)
+    response = client.list_objects_v2(
+        Bucket=location.bucket, Prefix=location.key, MaxKeys=1
+    )
     return any(
         item["Key"] == location.key or item["Key"].startswith(location.key + "/")
         for item in response.get("Contents", [])

@@ -10,7 +10,13 @@ from tests.s3_server import SeaweedS3
 
 # The dated feature file is named after this run date (the day after the real data ends).
 RUN_DATE = "20210707"
-MODELS = ("regressor_lin", "regressor_gbr", "regressor_rf", "classifier_log", "classifier_rf")
+MODELS = (
+    "regressor_lin",
+    "regressor_gbr",
+    "regressor_rf",
+    "classifier_log",
+    "classifier_rf",
+)
 
 
 def run_s3(
@@ -43,4 +49,6 @@ def prepare_bucket(server: SeaweedS3, bucket: str, raw_csv: Path | None) -> None
 
 def output_tail(result: subprocess.CompletedProcess, chars: int = 4000) -> str:
     """The end of a run's output, for assertion messages."""
-    return f"exit {result.returncode}\n{result.stdout[-chars:]}\n{result.stderr[-chars:]}"
+    return (
+        f"exit {result.returncode}\n{result.stdout[-chars:]}\n{result.stderr[-chars:]}"
+    )

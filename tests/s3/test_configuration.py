@@ -32,8 +32,14 @@ def test_every_file_dataset_lives_in_the_seed_layout() -> None:
     assert catalog["cripto_features_latest"]["filepath"] == (
         "s3://criptos-data/features/cripto_features_latest.parquet"
     )
-    assert catalog["regressor_rf"]["filepath"] == "s3://criptos-data/artifacts/regressor_rf.joblib"
-    assert catalog["training_metrics"]["filepath"] == "s3://criptos-data/reports/metrics.json"
+    assert (
+        catalog["regressor_rf"]["filepath"]
+        == "s3://criptos-data/artifacts/regressor_rf.joblib"
+    )
+    assert (
+        catalog["training_metrics"]["filepath"]
+        == "s3://criptos-data/reports/metrics.json"
+    )
     assert catalog["model_registry"]["path"] == "s3://criptos-data/models"
     for name, entry in catalog.items():
         location = dataset_location(name, entry) if isinstance(entry, dict) else None
@@ -53,7 +59,10 @@ def test_bucket_comes_from_run_parameters() -> None:
     [
         ({"filepath": "s3://b/raw/raw.csv"}, S3Location("d", "b", "raw/raw.csv")),
         ({"path": "s3://b/models/"}, S3Location("d", "b", "models")),
-        ({"dataset": {"filepath": "s3://b/f.parquet"}}, S3Location("d", "b", "f.parquet")),
+        (
+            {"dataset": {"filepath": "s3://b/f.parquet"}},
+            S3Location("d", "b", "f.parquet"),
+        ),
         ({"filepath": "data/01_raw/raw.csv"}, None),
         ({"type": "MemoryDataset"}, None),
     ],

@@ -27,7 +27,9 @@ def bucket(seaweedfs: SeaweedS3) -> str:
 
 
 @pytest.fixture
-def registry(seaweedfs: SeaweedS3, bucket: str, request: pytest.FixtureRequest) -> ModelRegistryDataset:
+def registry(
+    seaweedfs: SeaweedS3, bucket: str, request: pytest.FixtureRequest
+) -> ModelRegistryDataset:
     """A registry under a prefix of its own, credentials given as catalog credentials."""
     return ModelRegistryDataset(
         path=f"s3://{bucket}/{request.node.name.replace('[', '-').rstrip(']')}/models",
@@ -42,7 +44,9 @@ def registry(seaweedfs: SeaweedS3, bucket: str, request: pytest.FixtureRequest) 
 def test_publish_prune_and_load(registry: ModelRegistryDataset, small_models) -> None:
     assert registry.latest_manifest() is None
     for index in range(3):
-        registry.save(small_bundle(small_models, index=index, policy=PublishPolicy(keep_last=2)))
+        registry.save(
+            small_bundle(small_models, index=index, policy=PublishPolicy(keep_last=2))
+        )
 
     assert registry.versions() == ["20261127T101600Z", "20261127T101700Z"]
     assert registry.load().version == "20261127T101700Z"
@@ -74,7 +78,9 @@ def test_tampered_model_is_refused(
     registry.save(bundle)
     prefix = registry._root.split("/", 1)[1]
     seaweedfs.client().put_object(
-        Bucket=BUCKET, Key=f"{prefix}/{bundle.version}/regressor_lin.joblib", Body=b"not a model"
+        Bucket=BUCKET,
+        Key=f"{prefix}/{bundle.version}/regressor_lin.joblib",
+        Body=b"not a model",
     )
 
     with pytest.raises(ModelRegistryError, match=r"regressor_lin\.joblib has sha256"):

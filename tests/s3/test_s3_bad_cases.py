@@ -49,7 +49,12 @@ class BadCase:
 
 UNUSED_ENDPOINT = "<a localhost port nobody listens on>"
 CASES = [
-    BadCase("unreachable endpoint", BUCKET, {"AWS_ENDPOINT_URL_S3": UNUSED_ENDPOINT}, "is unreachable"),
+    BadCase(
+        "unreachable endpoint",
+        BUCKET,
+        {"AWS_ENDPOINT_URL_S3": UNUSED_ENDPOINT},
+        "is unreachable",
+    ),
     BadCase(
         "wrong secret key",
         BUCKET,
@@ -62,9 +67,17 @@ CASES = [
         {"AWS_ACCESS_KEY_ID": "nobody"},
         "rejected the credentials (InvalidAccessKeyId",
     ),
-    BadCase("missing bucket", "criptos-nowhere", {}, "bucket 'criptos-nowhere' does not exist"),
     BadCase(
-        "missing raw/raw.csv", NO_RAW_BUCKET, {}, f"raw_candles (s3://{NO_RAW_BUCKET}/raw/raw.csv)"
+        "missing bucket",
+        "criptos-nowhere",
+        {},
+        "bucket 'criptos-nowhere' does not exist",
+    ),
+    BadCase(
+        "missing raw/raw.csv",
+        NO_RAW_BUCKET,
+        {},
+        f"raw_candles (s3://{NO_RAW_BUCKET}/raw/raw.csv)",
     ),
 ]
 
@@ -81,8 +94,14 @@ def test_bad_case_fails_clearly_and_leaves_the_bucket(
 
     result = run_s3(project, seaweedfs, bucket=case.bucket, env=env, timeout=180)
 
-    assert result.returncode != 0, f"{case.name}: the run succeeded\n{output_tail(result)}"
-    output = " ".join((result.stdout + result.stderr).split())  # however the console wrapped
+    assert result.returncode != 0, (
+        f"{case.name}: the run succeeded\n{output_tail(result)}"
+    )
+    output = " ".join(
+        (result.stdout + result.stderr).split()
+    )  # however the console wrapped
     assert "S3PreflightError" in output, f"{case.name}\n{output_tail(result)}"
     assert case.message in output, f"{case.name}\n{output_tail(result)}"
-    assert {name: seaweedfs.snapshot(name) for name in (BUCKET, NO_RAW_BUCKET)} == before
+    assert {
+        name: seaweedfs.snapshot(name) for name in (BUCKET, NO_RAW_BUCKET)
+    } == before

@@ -33,7 +33,9 @@ def s3_project(tmp_path_factory: pytest.TempPathFactory) -> KedroProject:
 
 
 @pytest.fixture(scope="module")
-def first_run(seaweedfs: SeaweedS3, s3_project: KedroProject, real_raw_csv: Path) -> list[str]:
+def first_run(
+    seaweedfs: SeaweedS3, s3_project: KedroProject, real_raw_csv: Path
+) -> list[str]:
     """The whole default pipeline once on a bucket holding only raw/raw.csv."""
     prepare_bucket(seaweedfs, BUCKET, real_raw_csv)
     result = run_s3(s3_project, seaweedfs, bucket=BUCKET)
@@ -41,7 +43,9 @@ def first_run(seaweedfs: SeaweedS3, s3_project: KedroProject, real_raw_csv: Path
     return seaweedfs.list_keys(BUCKET)
 
 
-def test_bucket_holds_features_artifacts_reports_and_models(first_run: list[str]) -> None:
+def test_bucket_holds_features_artifacts_reports_and_models(
+    first_run: list[str],
+) -> None:
     keys = set(first_run)
     assert {
         "raw/raw.csv",
@@ -51,24 +55,42 @@ def test_bucket_holds_features_artifacts_reports_and_models(first_run: list[str]
         "reports/validation_report.json",
     } <= keys
     for name in MODELS:
-        assert any(re.fullmatch(rf"artifacts/{name}\.joblib/[^/]+/{name}\.joblib", k) for k in keys)
-    assert any(re.fullmatch(r"reports/metrics\.json/[^/]+/metrics\.json", k) for k in keys)
+        assert any(
+            re.fullmatch(rf"artifacts/{name}\.joblib/[^/]+/{name}\.joblib", k)
+            for k in keys
+        )
+    assert any(
+        re.fullmatch(r"reports/metrics\.json/[^/]+/metrics\.json", k) for k in keys
+    )
     (version,) = versions_in(first_run)
     published = {f"{name}.joblib" for name in MODELS} | {"manifest.json"}
-    assert {k.split("/", 2)[2] for k in keys if k.startswith(f"models/{version}/")} == published
-    assert {k.split("/", 2)[2] for k in keys if k.startswith("models/latest/")} == published
+    assert {
+        k.split("/", 2)[2] for k in keys if k.startswith(f"models/{version}/")
+    } == published
+    assert {
+        k.split("/", 2)[2] for k in keys if k.startswith("models/latest/")
+    } == published
 
 
-def test_latest_manifest_names_the_version(seaweedfs: SeaweedS3, first_run: list[str]) -> None:
-    body = seaweedfs.client().get_object(Bucket=BUCKET, Key="models/latest/manifest.json")["Body"]
+def test_latest_manifest_names_the_version(
+    seaweedfs: SeaweedS3, first_run: list[str]
+) -> None:
+    body = seaweedfs.client().get_object(
+        Bucket=BUCKET, Key="models/latest/manifest.json"
+    )["Body"]
     manifest = json.loads(body.read())
     assert [manifest["version"]] == versions_in(first_run)
-    assert manifest["features_file"] == f"s3://{BUCKET}/features/cripto_features_{RUN_DATE}.parquet"
+    assert (
+        manifest["features_file"]
+        == f"s3://{BUCKET}/features/cripto_features_{RUN_DATE}.parquet"
+    )
     assert manifest["training"]["rows"] > 10_000
     assert sorted(manifest["models"]) == sorted(MODELS)
 
 
-def test_seed_smoke_test_predicts_from_latest(seaweedfs: SeaweedS3, first_run: list[str]) -> None:
+def test_seed_smoke_test_predicts_from_latest(
+    seaweedfs: SeaweedS3, first_run: list[str]
+) -> None:
     """The seed's consumer: download latest/regressor_rf.joblib with boto3 and predict."""
     client = seaweedfs.client()
     buf = io.BytesIO()
@@ -77,10 +99,14 @@ def test_seed_smoke_test_predicts_from_latest(seaweedfs: SeaweedS3, first_run: l
     model = joblib.load(buf)
 
     features_buf = io.BytesIO()
-    client.download_fileobj(BUCKET, "features/cripto_features_latest.parquet", features_buf)
+    client.download_fileobj(
+        BUCKET, "features/cripto_features_latest.parquet", features_buf
+    )
     features = pd.read_parquet(io.BytesIO(features_buf.getvalue()))
     manifest = json.loads(
-        client.get_object(Bucket=BUCKET, Key="models/latest/manifest.json")["Body"].read()
+        client.get_object(Bucket=BUCKET, Key="models/latest/manifest.json")[
+            "Body"
+        ].read()
     )
     columns = [column["name"] for column in manifest["feature_columns"]]
     last_rows = features.sort_values("data").groupby("ativo").tail(1)
@@ -119,7 +145,9 @@ def test_second_run_adds_a_version_and_keeps_the_first(
     assert len(versions) == 2 and versions[0] == first and versions[1] > first
     assert {k for k in first_run if k.startswith(f"models/{first}/")} <= set(keys)
     latest = json.loads(
-        seaweedfs.client().get_object(Bucket=BUCKET, Key="models/latest/manifest.json")["Body"].read()
+        seaweedfs.client()
+        .get_object(Bucket=BUCKET, Key="models/latest/manifest.json")["Body"]
+        .read()
     )
     assert latest["version"] == versions[1]
 
@@ -129,7 +157,13 @@ def test_bucket_is_a_run_parameter(
 ) -> None:
     prepare_bucket(seaweedfs, "another-bucket", real_raw_csv)
     result = run_s3(
-        s3_project, seaweedfs, "--pipelines", "feature_engineering", bucket="another-bucket"
+        s3_project,
+        seaweedfs,
+        "--pipelines",
+        "feature_engineering",
+        bucket="another-bucket",
     )
     assert result.returncode == 0, output_tail(result)
-    assert "features/cripto_features_latest.parquet" in seaweedfs.list_keys("another-bucket")
+    assert "features/cripto_features_latest.parquet" in seaweedfs.list_keys(
+        "another-bucket"
+    )

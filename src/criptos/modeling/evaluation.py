@@ -120,7 +120,9 @@ def evaluate_model(
     }
     forecast_column = {"model": "predicted", "baseline": "baseline"}
     predictions = out_of_fold_rows[["ativo", "data", CLOSE]].assign(
-        fold=np.concatenate([np.full(len(fold.test_rows), fold.number) for fold in folds]),
+        fold=np.concatenate(
+            [np.full(len(fold.test_rows), fold.number) for fold in folds]
+        ),
         realized=out_of_fold_rows[target_of(spec.task)].to_numpy(dtype=np.float64),
         **{
             forecast_column[role]: probability

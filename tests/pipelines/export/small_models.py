@@ -28,7 +28,10 @@ FEATURES = ("fechamento", "retorno_log_3", "volatilidade_5")
 ESTIMATORS = {
     "regressor_lin": ("regression", LinearRegression),
     "regressor_gbr": ("regression", lambda: HistGradientBoostingRegressor(max_iter=10)),
-    "regressor_rf": ("regression", lambda: RandomForestRegressor(n_estimators=5, random_state=0)),
+    "regressor_rf": (
+        "regression",
+        lambda: RandomForestRegressor(n_estimators=5, random_state=0),
+    ),
     "classifier_log": ("classification", LogisticRegression),
     "classifier_rf": (
         "classification",
@@ -48,11 +51,15 @@ def feature_frame(rows: int = 200, seed: int = 0) -> pd.DataFrame:
 def fit_small_models(frame: pd.DataFrame | None = None) -> dict[str, Pipeline]:
     """The five models, fitted on ``frame`` (default: synthetic rows)."""
     frame = feature_frame() if frame is None else frame
-    returns = 0.3 * frame[FEATURES[1]] + np.random.default_rng(1).normal(size=len(frame))
+    returns = 0.3 * frame[FEATURES[1]] + np.random.default_rng(1).normal(
+        size=len(frame)
+    )
     models = {}
     for name, (task, make) in ESTIMATORS.items():
         target = returns if task == "regression" else returns > 0
-        models[name] = make_pipeline(StandardScaler(), make()).fit(frame[list(FEATURES)], target)
+        models[name] = make_pipeline(StandardScaler(), make()).fit(
+            frame[list(FEATURES)], target
+        )
     return models
 
 
@@ -116,4 +123,6 @@ def small_bundle(
         features_file="features/cripto_features_20261127.parquet",
         now=FIRST_VERSION_TIME + timedelta(minutes=index),
     )
-    return ModelBundle(manifest=manifest, models=models, policy=policy or PublishPolicy())
+    return ModelBundle(
+        manifest=manifest, models=models, policy=policy or PublishPolicy()
+    )

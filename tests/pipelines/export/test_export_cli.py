@@ -18,7 +18,10 @@ pytestmark = pytest.mark.e2e
 def save_training_outputs(project: KedroProject, models: dict, beats: bool) -> None:
     """Write the five models, metrics and summary where the training pipeline would."""
     loader = ProjectConfigLoader(
-        str(project.conf), env="local", runtime_params={"run_date": "20261127"}, **CONFIG_LOADER_ARGS
+        str(project.conf),
+        env="local",
+        runtime_params={"run_date": "20261127"},
+        **CONFIG_LOADER_ARGS,
     )
     catalog = DataCatalog.from_config(loader["catalog"])
     for name, model in models.items():
@@ -32,10 +35,14 @@ def registry_state(project: KedroProject) -> tuple[list[str], str | None]:
     root = project.path("model_registry")
     versions = sorted(p.parent.name for p in root.glob("2*/manifest.json"))
     latest = root / "latest" / "manifest.json"
-    return versions, json.loads(latest.read_text())["version"] if latest.exists() else None
+    return versions, json.loads(latest.read_text())[
+        "version"
+    ] if latest.exists() else None
 
 
-def test_export_parameters_from_the_command_line(kedro_project: KedroProject, small_models) -> None:
+def test_export_parameters_from_the_command_line(
+    kedro_project: KedroProject, small_models
+) -> None:
     save_training_outputs(kedro_project, small_models, beats=False)
 
     held = kedro_project.kedro(
@@ -51,7 +58,9 @@ def test_export_parameters_from_the_command_line(kedro_project: KedroProject, sm
     versions, latest = registry_state(kedro_project)
     assert len(versions) == 2 and latest == versions[-1]
 
-    pruned = kedro_project.kedro("run", "--pipelines", "export", "--params", "export.keep_last=1")
+    pruned = kedro_project.kedro(
+        "run", "--pipelines", "export", "--params", "export.keep_last=1"
+    )
     assert pruned.returncode == 0, pruned.stderr[-3000:]
     versions, latest = registry_state(kedro_project)
     assert versions == [latest]

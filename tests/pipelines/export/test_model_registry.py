@@ -20,7 +20,9 @@ def _root(registry: ModelRegistryDataset) -> Path:
 class FailingWrite:
     """Wraps ``registry._write``: records every path, raises on the one to fail."""
 
-    def __init__(self, registry: ModelRegistryDataset, fail_on: str | None = None) -> None:
+    def __init__(
+        self, registry: ModelRegistryDataset, fail_on: str | None = None
+    ) -> None:
         self.inner = registry._write
         self.fail_on = fail_on
         self.paths: list[str] = []
@@ -47,8 +49,12 @@ def test_save_publishes_version_and_latest_and_load_round_trips(registry, small_
 
     root = _root(registry)
     names = sorted(f"{name}.joblib" for name in small_models)
-    assert sorted(p.name for p in (root / bundle.version).iterdir()) == sorted([*names, MANIFEST_FILE])
-    assert sorted(p.name for p in (root / LATEST).iterdir()) == sorted([*names, MANIFEST_FILE])
+    assert sorted(p.name for p in (root / bundle.version).iterdir()) == sorted(
+        [*names, MANIFEST_FILE]
+    )
+    assert sorted(p.name for p in (root / LATEST).iterdir()) == sorted(
+        [*names, MANIFEST_FILE]
+    )
     manifest = json.loads((root / LATEST / MANIFEST_FILE).read_text())
     assert manifest == json.loads((root / bundle.version / MANIFEST_FILE).read_text())
     check_manifest(manifest)
@@ -64,7 +70,9 @@ def test_save_publishes_version_and_latest_and_load_round_trips(registry, small_
     assert registry.load_version(bundle.version).manifest == manifest
 
 
-def test_writes_version_folder_first_then_latest_manifest_last(registry, small_models, monkeypatch):
+def test_writes_version_folder_first_then_latest_manifest_last(
+    registry, small_models, monkeypatch
+):
     recorder = FailingWrite(registry)
     monkeypatch.setattr(registry, "_write", recorder)
     bundle = small_bundle(small_models)
@@ -88,7 +96,9 @@ def test_writes_version_folder_first_then_latest_manifest_last(registry, small_m
         "latest/manifest.json",  # the very last write
     ],
 )
-def test_failure_midway_keeps_previous_latest_valid(registry, small_models, monkeypatch, fail_on):
+def test_failure_midway_keeps_previous_latest_valid(
+    registry, small_models, monkeypatch, fail_on
+):
     first = small_bundle(small_models, index=0)
     registry.save(first)
     monkeypatch.setattr(registry, "_write", FailingWrite(registry, fail_on=fail_on))
@@ -118,7 +128,9 @@ def test_missing_model_file_is_named(registry, small_models):
     registry.save(bundle)
     (_root(registry) / bundle.version / "classifier_log.joblib").unlink()
 
-    with pytest.raises(ModelRegistryError, match=r"classifier_log\.joblib does not exist"):
+    with pytest.raises(
+        ModelRegistryError, match=r"classifier_log\.joblib does not exist"
+    ):
         registry.load()
 
 
@@ -140,14 +152,18 @@ def test_load_version_accepts_only_version_names(registry, name):
 
 def test_keep_last_prunes_old_versions(registry, small_models):
     for index in range(4):
-        registry.save(small_bundle(small_models, index=index, policy=PublishPolicy(keep_last=2)))
+        registry.save(
+            small_bundle(small_models, index=index, policy=PublishPolicy(keep_last=2))
+        )
 
     assert registry.versions() == ["20261127T101700Z", "20261127T101800Z"]
     assert registry.load().version == "20261127T101800Z"
 
 
 def test_latest_that_does_not_move_is_never_pruned(registry, small_models):
-    registry.save(small_bundle(small_models, index=0, policy=PublishPolicy(keep_last=1)))
+    registry.save(
+        small_bundle(small_models, index=0, policy=PublishPolicy(keep_last=1))
+    )
     frozen = PublishPolicy(move_latest=False, keep_last=1, reason="test")
     for index in (1, 2):
         registry.save(small_bundle(small_models, index=index, policy=frozen))

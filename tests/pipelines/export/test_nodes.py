@@ -15,11 +15,17 @@ from tests.pipelines.export.small_models import (
     training_summary,
 )
 
-EXPORT = {"require_beats_baseline": False, "keep_last": None, "features_file": "f.parquet"}
+EXPORT = {
+    "require_beats_baseline": False,
+    "keep_last": None,
+    "features_file": "f.parquet",
+}
 
 
 def test_manifest_says_everything_a_consumer_needs(small_models):
-    bundle = export_models(training_summary(small_models), training_metrics(), EXPORT, **small_models)
+    bundle = export_models(
+        training_summary(small_models), training_metrics(), EXPORT, **small_models
+    )
     manifest = bundle.manifest
 
     assert set(REQUIRED_MANIFEST_FIELDS) <= set(manifest)
@@ -41,14 +47,23 @@ def test_manifest_says_everything_a_consumer_needs(small_models):
     }
     assert manifest["metrics"]["classifier_log"]["beats_baseline"] is True
     assert manifest["features_file"] == "f.parquet"
-    assert set(manifest["versions"]) == {"python", "scikit-learn", "pandas", "numpy", "joblib"}
+    assert set(manifest["versions"]) == {
+        "python",
+        "scikit-learn",
+        "pandas",
+        "numpy",
+        "joblib",
+    }
     assert bundle.policy.move_latest
 
 
 def test_require_beats_baseline_holds_latest_back(small_models, caplog):
     export = {**EXPORT, "require_beats_baseline": True, "keep_last": 3}
     bundle = export_models(
-        training_summary(small_models), training_metrics(beats=False), export, **small_models
+        training_summary(small_models),
+        training_metrics(beats=False),
+        export,
+        **small_models,
     )
     assert not bundle.policy.move_latest
     assert bundle.policy.keep_last == 3
@@ -58,7 +73,10 @@ def test_require_beats_baseline_holds_latest_back(small_models, caplog):
 def test_losers_are_published_with_a_warning_by_default(small_models, caplog):
     with caplog.at_level(logging.WARNING):
         bundle = export_models(
-            training_summary(small_models), training_metrics(beats=False), EXPORT, **small_models
+            training_summary(small_models),
+            training_metrics(beats=False),
+            EXPORT,
+            **small_models,
         )
     assert bundle.policy.move_latest
     assert "do(es) not beat the baseline" in caplog.text

@@ -26,7 +26,9 @@ def _estimator_path(model: Any) -> str:
     return f"{type(final).__module__}.{type(final).__qualname__}"
 
 
-def _check_model(name: str, model: Any, entry: dict[str, Any], columns: list[str]) -> None:
+def _check_model(
+    name: str, model: Any, entry: dict[str, Any], columns: list[str]
+) -> None:
     """Refuse a model whose inputs differ from the summary; warn on another estimator."""
     fitted_columns = getattr(model, "feature_names_in_", None)
     if fitted_columns is not None and list(fitted_columns) != columns:
@@ -37,10 +39,17 @@ def _check_model(name: str, model: Any, entry: dict[str, Any], columns: list[str
     found = _estimator_path(model)
     expected = str(entry.get("estimator", ""))
     if expected and found.rsplit(".", 1)[-1] != expected.rsplit(".", 1)[-1]:
-        logger.warning("model %s: summary says %s, the fitted model ends in %s", name, expected, found)
+        logger.warning(
+            "model %s: summary says %s, the fitted model ends in %s",
+            name,
+            expected,
+            found,
+        )
 
 
-def model_entries(summary: dict[str, Any], models: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def model_entries(
+    summary: dict[str, Any], models: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     """Per model ``task``, ``target`` and ``estimator`` (the registry adds file and sha256)."""
     described = summary.get("models", {})
     missing = sorted(set(models) - set(described))
@@ -59,7 +68,9 @@ def model_entries(summary: dict[str, Any], models: dict[str, Any]) -> dict[str, 
     return entries
 
 
-def model_metrics(metrics: dict[str, Any], names: list[str]) -> dict[str, dict[str, Any]]:
+def model_metrics(
+    metrics: dict[str, Any], names: list[str]
+) -> dict[str, dict[str, Any]]:
     """``{name: {cv, baseline, beats_baseline}}`` from the training metrics report."""
     reported = metrics.get("models", {})
     missing = [name for name in names if name not in reported]
@@ -118,7 +129,9 @@ def publish_policy(manifest: dict[str, Any], export: dict[str, Any]) -> PublishP
     """Whether latest moves (``require_beats_baseline``) and what to prune (``keep_last``)."""
     keep_last = export.get("keep_last")
     losers = sorted(
-        name for name, scores in manifest["metrics"].items() if not scores["beats_baseline"]
+        name
+        for name, scores in manifest["metrics"].items()
+        if not scores["beats_baseline"]
     )
     if export.get("require_beats_baseline") and losers:
         reason = (
@@ -127,7 +140,9 @@ def publish_policy(manifest: dict[str, Any], export: dict[str, Any]) -> PublishP
         )
         return PublishPolicy(move_latest=False, keep_last=keep_last, reason=reason)
     if losers:
-        logger.warning("Publishing although %s do(es) not beat the baseline", ", ".join(losers))
+        logger.warning(
+            "Publishing although %s do(es) not beat the baseline", ", ".join(losers)
+        )
     return PublishPolicy(move_latest=True, keep_last=keep_last)
 
 

@@ -103,12 +103,16 @@ def collect_out_of_fold_predictions(*evaluations: dict[str, Any]) -> pd.DataFram
     classifiers; ``realized`` holds the matching label.
     """
     frames = [
-        evaluation["out_of_fold"].assign(model=evaluation["name"], task=evaluation["task"])
+        evaluation["out_of_fold"].assign(
+            model=evaluation["name"], task=evaluation["task"]
+        )
         for evaluation in evaluations
     ]
     predictions = pd.concat(frames, ignore_index=True)
     leading = ["model", "task", "ativo", "data", "fold"]
-    return predictions[[*leading, *(c for c in predictions.columns if c not in leading)]]
+    return predictions[
+        [*leading, *(c for c in predictions.columns if c not in leading)]
+    ]
 
 
 def summarize_training(table: pd.DataFrame, training: dict[str, Any]) -> dict[str, Any]:
