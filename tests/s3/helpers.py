@@ -26,14 +26,16 @@ def run_s3(
     bucket: str,
     env: dict[str, str] | None = None,
     timeout: int = 600,
+    params: str = "",
 ) -> subprocess.CompletedProcess:
-    """``kedro run --env s3 --params bucket=...,run_date=... <args>`` in a subprocess."""
+    """``kedro run --env s3 --params bucket=...,run_date=...[,params] <args>`` in a
+    subprocess."""
     return project.kedro(
         "run",
         "--env",
         "s3",
         "--params",
-        f"bucket={bucket},run_date={RUN_DATE}",
+        ",".join(filter(None, [f"bucket={bucket}", f"run_date={RUN_DATE}", params])),
         *args,
         env=server.aws_environment(**(env or {})),
         timeout=timeout,
