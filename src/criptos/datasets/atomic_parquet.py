@@ -53,9 +53,11 @@ class DescribedStream(TableStream, Protocol):
 
 
 def _described(table: pa.Table, stream: object) -> pa.Table:
-    """``table`` with the stream's metadata, when the stream has one."""
+    """``table`` with the stream's metadata (over its own keys), when the stream has
+    one: the one place where what a stream's files record is set."""
     if isinstance(stream, DescribedStream):
-        return table.replace_schema_metadata(stream.schema_metadata)
+        metadata = {**(table.schema.metadata or {}), **stream.schema_metadata}
+        return table.replace_schema_metadata(metadata)
     return table
 
 

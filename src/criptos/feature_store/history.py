@@ -116,7 +116,8 @@ class CandleHistory:
 
     @property
     def schema_metadata(self) -> dict[bytes, bytes]:
-        """What the history's files record: its generation and how this run made it."""
+        """What the history's files record (the dataset sets it on each): its
+        generation and how this run made it."""
         ingest = {
             **asdict(self.change),
             "validation": {
@@ -144,7 +145,6 @@ class CandleHistory:
         """The history as Arrow tables of whole assets, in (ativo, data) order."""
         candles = self.candles()
         table = pa.Table.from_pandas(candles, preserve_index=False)
-        table = table.replace_schema_metadata(self.schema_metadata)
         batches = asset_batches(candles["ativo"], self.rows_per_batch)
         for rows in batches or [slice(0, 0)]:
             yield table.slice(rows.start, rows.stop - rows.start)
@@ -153,15 +153,15 @@ class CandleHistory:
         """The rows added after the stored ones, or None when stored rows changed."""
         if self.appended is None or self.stored is None:
             return None
-        return self.appended.replace_schema_metadata(self.schema_metadata)
+        return self.appended
 
     def next_state(self) -> pa.Table:
         """The stored summary (``_state.parquet`` of a folder) of the new history."""
-        return self.summary.replace_schema_metadata(self.schema_metadata)
+        return self.summary
 
     def tail_state(self, table: pa.Table) -> pa.Table:
         """The summary of one table of whole assets (a folder's part)."""
-        return summarise(table).replace_schema_metadata(self.schema_metadata)
+        return summarise(table)
 
 
 def _sorted(candles: pd.DataFrame) -> pd.DataFrame:

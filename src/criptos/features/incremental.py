@@ -227,8 +227,7 @@ class IncrementalFeatureTable:
             work, self.params, history, self.rows_per_batch, self.workers
         )
         computed = pa.concat_tables(list(table.iter_tables()))
-        schema = self.previous.schema_arrow.with_metadata(self.schema_metadata)
-        return computed.filter(pa.array(~lookback)).cast(schema)
+        return computed.filter(pa.array(~lookback)).cast(self.previous.schema_arrow)
 
     def appended_rows(self) -> pa.Table | None:
         """The rows to append to the previous table, in (ativo, data) order; None when
@@ -266,13 +265,12 @@ class IncrementalFeatureTable:
                 rows = rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
                 chunk = chunk.filter(keep)
             ranks = 2 * (np.searchsorted(assets.start, rows, side="right") - 1) + 1
-            merged = interleave(
+            yield interleave(
                 chunk,
                 sort_keys(chunk, ranks),
                 computed.slice(computed_start, bound - computed_start),
                 computed_keys[computed_start:bound],
             )
-            yield merged.replace_schema_metadata(self.schema_metadata)
             computed_start = bound
         if computed_start < len(computed_names):
             yield computed.slice(computed_start)
