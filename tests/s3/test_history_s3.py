@@ -27,6 +27,17 @@ def _table(server: SeaweedS3, bucket: str, key: str) -> pa.Table:
     return pq.read_table(io.BytesIO(body)).replace_schema_metadata(None)
 
 
+def _append_run(project: KedroProject, server: SeaweedS3, bucket: str):
+    return run_s3(
+        project,
+        server,
+        "--pipelines",
+        "feature_engineering",
+        bucket=bucket,
+        params="feature_engineering.ingest=append",
+    )
+
+
 def test_daily_append_on_the_bucket_keeps_the_whole_history(
     seaweedfs: SeaweedS3, tmp_path: Path, real_raw_frame: pd.DataFrame
 ):
@@ -43,14 +54,7 @@ def test_daily_append_on_the_bucket_keeps_the_whole_history(
     )
     assert first.returncode == 0, output_tail(first)
     seaweedfs.client().upload_file(str(day_file), bucket, "raw/raw.csv")
-    daily = run_s3(
-        project,
-        seaweedfs,
-        "--pipelines",
-        "feature_engineering",
-        bucket=bucket,
-        params="feature_engineering.ingest=append",
-    )
+    daily = _append_run(project, seaweedfs, bucket)
     assert daily.returncode == 0, output_tail(daily)
     assert "7 feature rows computed (mode incremental)" in daily.stdout + daily.stderr
 
@@ -69,14 +73,7 @@ def test_append_to_a_bucket_without_history_stops_and_writes_nothing(
     bucket = "history-missing"
     project = KedroProject.create(tmp_path / "project")
     prepare_bucket(seaweedfs, bucket, real_raw_csv)
-    result = run_s3(
-        project,
-        seaweedfs,
-        "--pipelines",
-        "feature_engineering",
-        bucket=bucket,
-        params="feature_engineering.ingest=append",
-    )
+    result = _append_run(project, seaweedfs, bucket)
     assert result.returncode == 2, output_tail(result)
     assert f"s3://{bucket}/primary/candles.parquet does not exist" in result.stderr
     # Only the validation report of this attempt is there: no history, no features.
