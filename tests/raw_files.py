@@ -14,6 +14,17 @@ GOOD_ROWS = (
 )
 
 
+# The catalog `columns:` mapping of an English OHLCV export (docs/data.md).
+ENGLISH_OHLCV_COLUMNS = {
+    "date": "data",
+    "open": "abertura",
+    "high": "maximo",
+    "low": "minimo",
+    "close": "fechamento",
+    "volume": "volumefrom",
+}
+
+
 def write_raw(
     path: Path,
     rows: tuple[str, ...] | list[str],

@@ -12,6 +12,7 @@ from criptos.contracts.errors import InputError
 from criptos.datasets import RawCandlesDataset
 from criptos.raw_contract import MALFORMED_LINE_COLUMN, RAW_COLUMNS, RawFileError
 from criptos.validation import validate_candles
+from tests.raw_files import ENGLISH_OHLCV_COLUMNS
 
 
 def _load_error(dataset: RawCandlesDataset) -> RawFileError:
@@ -22,14 +23,7 @@ def _load_error(dataset: RawCandlesDataset) -> RawFileError:
     return error.value.__cause__
 
 
-ENGLISH = {
-    "date": "data",
-    "open": "abertura",
-    "high": "maximo",
-    "low": "minimo",
-    "close": "fechamento",
-    "volume": "volumefrom",
-}
+ENGLISH = ENGLISH_OHLCV_COLUMNS
 CCXT = {key: value for key, value in ENGLISH.items() if key != "date"}
 
 

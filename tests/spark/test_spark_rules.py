@@ -11,7 +11,7 @@ from kedro.io import DatasetError
 from criptos.datasets.spark_candles import SparkRawCandlesDataset
 from criptos.pipelines.feature_engineering.nodes import validate_raw_candles
 from criptos.raw_contract import RawFileError, RawLayout, read_raw_candles
-from tests.raw_files import GOOD_ROWS, HEADER
+from tests.raw_files import ENGLISH_OHLCV_COLUMNS, GOOD_ROWS, HEADER
 
 pytestmark = pytest.mark.spark
 
@@ -94,15 +94,9 @@ def test_spark_reads_an_english_export_of_one_asset(spark, tmp_path: Path):
         "2021-01-01,100,110,95,105,10\n"
         "2021-01-02,105,112,100,108.3,12.7\n"
     )
-    columns = {
-        "date": "data",
-        "open": "abertura",
-        "high": "maximo",
-        "low": "minimo",
-        "close": "fechamento",
-        "volume": "volumefrom",
-    }
-    local, on_spark = _both(path, VALIDATION, sep=",", columns=columns, asset="BTC")
+    local, on_spark = _both(
+        path, VALIDATION, sep=",", columns=ENGLISH_OHLCV_COLUMNS, asset="BTC"
+    )
     _assert_same(local, on_spark)
     assert on_spark[0]["volumeto"].tolist() == [1050.0, 108.3 * 12.7]
 
