@@ -36,7 +36,12 @@ from criptos.feature_store.stored_history import (
     summarise,
 )
 from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS
-from criptos.features.row_order import asset_codes, keys_of, sorted_names
+from criptos.features.row_order import (
+    asset_codes,
+    keys_of,
+    merged_order,
+    sorted_names,
+)
 from criptos.features.table import ROWS_PER_BATCH, asset_batches
 
 logger = logging.getLogger(__name__)
@@ -134,11 +139,10 @@ class CandleHistory:
 
     def candles(self) -> pd.DataFrame:
         """The whole new history in (ativo, data) order (read and merged if needed)."""
-        if self.candles_in_memory is None:
-            stored = self.stored.candles() if self.stored is not None else None
-            appended = as_candles(self.appended)
-            merged = appended if stored is None else pd.concat([stored, appended])
-            self.candles_in_memory = _sorted(merged)
+        if self.candles_in_memory is None:  # only after an append of later days
+            self.candles_in_memory = _merge_sorted(
+                self.stored.candles(), as_candles(self.appended)
+            )
         return self.candles_in_memory
 
     def iter_tables(self) -> Iterator[pa.Table]:
@@ -164,8 +168,13 @@ class CandleHistory:
         return summarise(table)
 
 
-def _sorted(candles: pd.DataFrame) -> pd.DataFrame:
-    return candles.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
+def _merge_sorted(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Two candle frames, each in (ativo, data) order and with no key in common, as
+    one in that order: a linear merge by key, not a sort on the text column."""
+    names = _names(first, second)
+    order = merged_order(_keys(first, names), _keys(second, names))
+    both = pd.concat([first, second], ignore_index=True)
+    return both.take(order).reset_index(drop=True)
 
 
 def _keys(candles: pd.DataFrame, names: np.ndarray) -> np.ndarray:
@@ -302,7 +311,7 @@ def append_history(new: pd.DataFrame, stored: StoredHistory) -> CandleHistory:
     all_names = _names(old, new)
     old_keys, new_keys = _keys(old, all_names), _keys(new, all_names)
     old_at, new_at, replaced = _match(old_keys, new_keys)
-    merged = _sorted(pd.concat([old.loc[~replaced], new], ignore_index=True))
+    merged = _merge_sorted(old.loc[~replaced].reset_index(drop=True), new)
     summary = _summary_of(merged)
     change = _change(
         "append",
