@@ -28,6 +28,19 @@ class FeatureColumns:
     def numeric(self) -> tuple[str, ...]:
         return tuple(name for name in self.names if name not in self.categorical)
 
+    def renamed(self, names: tuple[str, ...]) -> FeatureColumns:
+        """The columns a row-wise transformer makes of these, from their names.
+
+        ``names`` keeps or renames (``<column>_rel``, numeric) the input columns; a
+        kept categorical column stays categorical.
+        """
+        dtypes = dict(zip(self.names, self.dtypes, strict=True))
+        return FeatureColumns(
+            names=names,
+            categorical=tuple(name for name in names if name in self.categorical),
+            dtypes=tuple(dtypes.get(name, "float64") for name in names),
+        )
+
     def describe(self) -> list[dict[str, str]]:
         """JSON-ready ``[{"name", "dtype", "kind"}]`` in input order."""
         return [

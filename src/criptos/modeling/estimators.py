@@ -1,11 +1,13 @@
 """Each model is one scikit-learn Pipeline that owns its preprocessing.
 
-Numeric columns are imputed with the median and, for the linear models, rescaled:
-``standard`` (z-scores) or ``quantile`` (each column mapped through its training
-quantiles onto a normal distribution, so values outside the training range, such as
-a price at a new high, are clipped instead of extrapolated); categorical columns get a constant for missing values and a one-hot
+The first step makes price and volume levels scale-free
+(``criptos.modeling.scale_free``; ``training.scale_free_inputs``). Numeric columns
+are then imputed with the median and, for the linear models, rescaled: ``standard``
+(z-scores) or ``quantile`` (each column mapped through its training quantiles onto a
+normal distribution, so values outside the training range are clipped instead of
+extrapolated); categorical columns get a constant for missing values and a one-hot
 encoding that ignores unseen categories. Everything is fitted inside ``fit`` only,
-so within a fold nothing is learned from the test rows, and the fitted model
+so within a window nothing is learned from the test rows, and the fitted model
 predicts from the raw feature columns: ``model.predict(features_frame)``.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.impute import SimpleImputer
@@ -22,7 +24,8 @@ from sklearn.preprocessing import OneHotEncoder, QuantileTransformer, StandardSc
 from threadpoolctl import threadpool_limits
 
 from criptos.modeling.columns import FeatureColumns
-from criptos.modeling.params import REGRESSION, ModelSpec
+from criptos.modeling.params import CLASSIFICATION, REGRESSION, ModelSpec
+from criptos.modeling.scale_free import ScaleFreeInputs, scale_free_names
 
 MISSING_CATEGORY = "ausente"
 QUANTILES = 500
@@ -63,25 +66,46 @@ def _preprocessor(
     )
 
 
-def build_model(spec: ModelSpec, columns: FeatureColumns, random_seed: int) -> Pipeline:
-    """An unfitted ``preprocess -> estimator`` pipeline for ``spec``."""
-    return Pipeline(
-        [
-            ("preprocess", _preprocessor(columns, spec.scaler, random_seed)),
-            ("estimator", spec.make_estimator(random_seed)),
-        ]
-    )
+def build_model(
+    spec: ModelSpec,
+    columns: FeatureColumns,
+    random_seed: int,
+    scale_free_inputs: bool = True,
+) -> Pipeline:
+    """An unfitted ``[scale_free ->] preprocess -> estimator`` pipeline for ``spec``."""
+    steps: list[tuple[str, BaseEstimator]] = []
+    if scale_free_inputs:
+        steps.append(("scale_free", ScaleFreeInputs()))
+        columns = columns.renamed(scale_free_names(columns.names))
+    steps += [
+        ("preprocess", _preprocessor(columns, spec.scaler, random_seed)),
+        ("estimator", spec.make_estimator(random_seed)),
+    ]
+    return Pipeline(steps)
 
 
-def build_baseline(task: str) -> BaseEstimator:
-    """The naive forecast a model must beat: zero return, or the training majority class.
+def split_scale_free(model: Pipeline) -> tuple[BaseEstimator | None, Pipeline]:
+    """The scale-free step (or None) and the rest of a model built by ``build_model``."""
+    if model.steps[0][0] == "scale_free":
+        return model[0], model[1:]
+    return None, model
 
-    The classification baseline predicts the majority class and, as its probability
-    of "up", the share of "up" in the training fold.
-    """
-    if task == REGRESSION:
-        return DummyRegressor(strategy="constant", constant=0.0)
-    return DummyClassifier(strategy="prior")
+
+# The naive forecasts a model must beat, per task. ``zero``: no change; ``train_mean``:
+# the mean return of the training window; ``prior``: the training window's share of
+# "up" as a constant probability (and its majority class as the class).
+BASELINES: dict[str, dict[str, BaseEstimator]] = {
+    REGRESSION: {
+        "zero": DummyRegressor(strategy="constant", constant=0.0),
+        "train_mean": DummyRegressor(strategy="mean"),
+    },
+    CLASSIFICATION: {"prior": DummyClassifier(strategy="prior")},
+}
+
+
+def build_baselines(task: str) -> dict[str, BaseEstimator]:
+    """Unfitted copies of the baselines of ``task``."""
+    return {name: clone(baseline) for name, baseline in BASELINES[task].items()}
 
 
 def limited_openmp_threads(threads: int | None) -> AbstractContextManager:

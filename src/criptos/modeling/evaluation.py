@@ -1,8 +1,11 @@
-"""Walk-forward evaluation of one model next to its naive baseline.
+"""Walk-forward and hold-out forecasts of one model and of its baselines.
 
-For every fold the model and the baseline are fitted on the training rows and
-scored on the test rows; the out-of-fold forecasts of all folds are then scored per
-asset as well.
+Every window of the plan (``criptos.modeling.folds``) fits the model and each
+baseline on its training rows and forecasts its test rows; the windows are
+independent, so they run side by side (``training.n_jobs`` worker processes; the
+GIL makes threads no faster here) with results that do not depend on how many. The hold-out window is fitted last, and the model
+it fits is the one whose permutation importance is measured on the hold-out.
+Scoring happens later, on the forecasts (``criptos.modeling.report``).
 """
 
 from __future__ import annotations
@@ -13,18 +16,27 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 
 from criptos.modeling.columns import FeatureColumns
-from criptos.modeling.estimators import build_baseline, build_model
-from criptos.modeling.folds import Fold
+from criptos.modeling.estimators import build_baselines, build_model
+from criptos.modeling.folds import WalkForwardPlan, Window
+from criptos.modeling.forecast import forecast
+from criptos.modeling.importance import permutation_importance
 from criptos.modeling.labels import CLOSE, DIRECTION_TARGET, RETURN_TARGET
-from criptos.modeling.metrics import classification_metrics, regression_metrics
-from criptos.modeling.params import CLASSIFICATION, REGRESSION, ModelSpec
+from criptos.modeling.params import (
+    CLASSIFICATION,
+    REGRESSION,
+    ModelSpec,
+    TrainingParams,
+)
 
 logger = logging.getLogger(__name__)
 
 TARGETS = {REGRESSION: RETURN_TARGET, CLASSIFICATION: DIRECTION_TARGET}
+WALK_FORWARD, HOLDOUT = "walk_forward", "holdout"
+HOLDOUT_FOLD = -1
 
 
 def target_of(task: str) -> str:
@@ -32,130 +44,115 @@ def target_of(task: str) -> str:
     return TARGETS[task]
 
 
-def _forecast(
-    model: BaseEstimator, task: str, inputs: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """Point forecast (return or class) and, for classifiers, the probability of "up"."""
-    point = np.asarray(model.predict(inputs))
-    if task == REGRESSION:
-        forecast = point.astype(np.float64)
-        return forecast, forecast  # no probability: the return stands in, unused
-    classes = list(model.classes_)
-    probabilities = model.predict_proba(inputs)
-    if True in classes:
-        probability_up = probabilities[:, classes.index(True)]
-    else:
-        probability_up = np.zeros(len(inputs))
-    return point.astype(bool), probability_up.astype(np.float64)
+def baseline_column(name: str) -> str:
+    """The forecast column of baseline ``name`` in the predictions."""
+    return f"baseline_{name}"
 
 
-def _score(
-    task: str, rows: pd.DataFrame, point: np.ndarray, probability: np.ndarray
-) -> dict[str, Any]:
-    if task == REGRESSION:
-        return regression_metrics(
-            rows[CLOSE].to_numpy(dtype=np.float64),
-            rows[RETURN_TARGET].to_numpy(dtype=np.float64),
-            point,
-            rows["data"].to_numpy(),
-        )
-    return classification_metrics(
-        rows[DIRECTION_TARGET].to_numpy(dtype=bool), point, probability
-    )
+def _fit_window(
+    model: BaseEstimator,
+    baselines: dict[str, BaseEstimator],
+    task: str,
+    inputs: pd.DataFrame,
+    target: np.ndarray,
+    *,
+    window: Window,
+    keep_model: bool,
+) -> tuple[BaseEstimator | None, dict[str, np.ndarray]]:
+    train = inputs.iloc[window.train_rows]
+    test = inputs.iloc[window.test_rows]
+    forecasts = {}
+    fitted_model = None
+    for role, template in (("predicted", model), *baselines.items()):
+        fitted = clone(template).fit(train, target[window.train_rows])
+        column = role if role == "predicted" else baseline_column(role)
+        forecasts[column] = forecast(fitted, task, test)
+        if role == "predicted" and keep_model:
+            fitted_model = fitted
+    return fitted_model, forecasts
 
 
 def evaluate_model(
     table: pd.DataFrame,
-    folds: list[Fold],
+    plan: WalkForwardPlan,
     spec: ModelSpec,
     columns: FeatureColumns,
-    random_seed: int,
+    params: TrainingParams,
 ) -> dict[str, Any]:
-    """Per-fold and per-asset scores of ``spec`` and of its baseline on ``folds``."""
+    """Forecasts of ``spec`` and its baselines on every window, and hold-out importance."""
+    started = time.perf_counter()
     inputs = table[list(columns.names)]
     target = table[target_of(spec.task)].to_numpy()
-    model_template = build_model(spec, columns, random_seed)
-    baseline_template = build_baseline(spec.task)
-    forecasts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {
-        "model": [],
-        "baseline": [],
-    }
-    fold_scores: dict[str, list[dict[str, Any]]] = {"model": [], "baseline": []}
-    started = time.perf_counter()
-    for fold in folds:
-        fold_started = time.perf_counter()
-        test_rows = table.iloc[fold.test_rows]
-        for role, template in (
-            ("model", model_template),
-            ("baseline", baseline_template),
-        ):
-            estimator = clone(template).fit(
-                inputs.iloc[fold.train_rows], target[fold.train_rows]
-            )
-            point, probability = _forecast(
-                estimator, spec.task, inputs.iloc[fold.test_rows]
-            )
-            forecasts[role].append((point, probability))
-            scores = _score(spec.task, test_rows, point, probability)
-            fold_scores[role].append({"fold": fold.number, **scores})
-        logger.info(
-            "%s fold %d/%d: trained on %d rows, tested on %d rows in %.2f s",
-            spec.name,
-            fold.number + 1,
-            len(folds),
-            len(fold.train_rows),
-            len(fold.test_rows),
-            time.perf_counter() - fold_started,
+    model = build_model(spec, columns, params.random_seed, params.scale_free_inputs)
+    baselines = build_baselines(spec.task)
+    windows = [
+        (WALK_FORWARD, fold.number, window)
+        for fold in plan.folds
+        for window in fold.windows
+    ]
+    if plan.holdout is not None:
+        windows.append((HOLDOUT, HOLDOUT_FOLD, plan.holdout))
+    results = Parallel(n_jobs=params.n_jobs or -1, backend="loky")(
+        delayed(_fit_window)(
+            model,
+            baselines,
+            spec.task,
+            inputs,
+            target,
+            window=window,
+            keep_model=sample == HOLDOUT,
         )
+        for sample, _, window in windows
+    )
+    frames = []
+    for (sample, fold, window), (_, forecasts) in zip(windows, results, strict=True):
+        rows = table.iloc[window.test_rows]
+        frames.append(
+            rows[["ativo", "data", CLOSE]].assign(
+                sample=sample,
+                fold=fold,
+                realized=rows[target_of(spec.task)].to_numpy(dtype=np.float64),
+                **forecasts,
+            )
+        )
+    predictions = pd.concat(frames, ignore_index=True)
     logger.info(
-        "%s: %d folds evaluated in %.2f s",
+        "%s: %d fits over %d folds%s in %.2f s",
         spec.name,
-        len(folds),
+        len(windows),
+        len(plan.folds),
+        " and the hold-out" if plan.holdout is not None else "",
         time.perf_counter() - started,
     )
-    out_of_fold_rows = table.iloc[np.concatenate([fold.test_rows for fold in folds])]
-    out_of_fold = {
-        role: tuple(np.concatenate(parts) for parts in zip(*pairs, strict=True))
-        for role, pairs in forecasts.items()
-    }
-    forecast_column = {"model": "predicted", "baseline": "baseline"}
-    predictions = out_of_fold_rows[["ativo", "data", CLOSE]].assign(
-        fold=np.concatenate(
-            [np.full(len(fold.test_rows), fold.number) for fold in folds]
-        ),
-        realized=out_of_fold_rows[target_of(spec.task)].to_numpy(dtype=np.float64),
-        **{
-            forecast_column[role]: probability
-            for role, (_, probability) in out_of_fold.items()
-        },
-    )
-    per_asset: dict[str, dict[str, Any]] = {}
-    for asset in sorted(out_of_fold_rows["ativo"].unique()):
-        mask = (out_of_fold_rows["ativo"] == asset).to_numpy()
-        entry: dict[str, Any] = {"rows": int(mask.sum())}
-        for role, (point, probability) in out_of_fold.items():
-            entry[role] = _score(
-                spec.task, out_of_fold_rows.loc[mask], point[mask], probability[mask]
-            )
-        per_asset[str(asset)] = entry
+    importance = None
+    if plan.holdout is not None:
+        holdout_rows = table.iloc[plan.holdout.test_rows]
+        importance = permutation_importance(
+            results[-1][0],
+            spec.task,
+            params.verdict_loss[spec.task],
+            inputs=holdout_rows[list(columns.names)],
+            realized=holdout_rows[target_of(spec.task)].to_numpy(dtype=np.float64),
+            assets=holdout_rows["ativo"].astype(str).to_numpy(),
+            repeats=params.importance_repeats,
+            seed=params.random_seed,
+            n_jobs=params.n_jobs,
+        )
     return {
         "name": spec.name,
         "task": spec.task,
         "target": target_of(spec.task),
-        "cv_folds": fold_scores["model"],
-        "baseline_folds": fold_scores["baseline"],
-        "per_asset": per_asset,
-        # Out-of-fold forecasts: the log return (regression) or P(up) (classification).
-        "out_of_fold": predictions.reset_index(drop=True),
+        "baselines": list(baselines),
+        # Forecasts: the log return (regression) or P(up) (classification).
+        "predictions": predictions,
+        "feature_importance": importance,
     }
 
 
-def fit_model(
-    table: pd.DataFrame, spec: ModelSpec, columns: FeatureColumns, random_seed: int
-):
+def fit_model(table: pd.DataFrame, spec: ModelSpec, columns: FeatureColumns, params):
     """``spec`` fitted on every labelled row (the model that is saved and served)."""
     started = time.perf_counter()
-    model = build_model(spec, columns, random_seed)
+    model = build_model(spec, columns, params.random_seed, params.scale_free_inputs)
     model.fit(table[list(columns.names)], table[target_of(spec.task)].to_numpy())
     logger.info(
         "%s: final fit on %d rows in %.2f s",

@@ -1,135 +1,203 @@
-"""Scores of out-of-sample forecasts.
+"""Scores of out-of-sample forecasts, on the target itself.
 
-Regression models forecast the log return ``r`` over the horizon; they are scored on
-the price they imply, ``fechamento * exp(r)`` (``mae``, ``rmse``, ``mape``), on the
-direction (``directional_accuracy``: predicted ``r > 0`` against realized ``r > 0``,
-the same rule as ``direcao_alvo``, so a zero forecast counts as "not up") and on the
-ranking (``ic``). Classifiers are scored on the predicted class (``accuracy``,
-``f1`` of the "up" class) and on the probability of "up" (``roc_auc``,
-``log_loss``, ``brier``).
+Regressors forecast the log return ``r`` over the horizon and are scored on it:
+``mse``, ``rmse``, ``mae``, ``r2_oos`` (1 - SSE / SSE of the zero-return forecast),
+``directional_accuracy`` (``r > 0`` predicted vs realized, the rule of
+``direcao_alvo``), the daily cross-sectional information coefficient (``ic``:
+Pearson across the assets of one day; ``rank_ic``: Spearman; each with the mean over
+days, its standard error ``*_se`` and ``icir``/``rank_icir`` = mean / standard deviation) and
+``ts_corr``, the per-asset correlation over time averaged over assets. There is no
+price-level error: pooled over coins it is the error of the most expensive one, and
+it changes when a coin is redenominated, which no forecast skill does.
+
+Classifiers forecast P(up) and are scored with ``log_loss``, ``brier``, ``roc_auc``,
+``accuracy`` and ``f1`` of the class ``P(up) > 0.5``, and ``ece`` (expected
+calibration error over ``CALIBRATION_BINS`` equal-width bins, whose counts are in
+``calibration``).
+
+Every function takes a frame with ``ativo``, ``data``, ``realized``
+and one forecast column.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import (
-    accuracy_score,
-    brier_score_loss,
-    f1_score,
-    log_loss,
-    mean_absolute_error,
-    mean_absolute_percentage_error,
-    roc_auc_score,
-    root_mean_squared_error,
-)
+from sklearn.metrics import f1_score, roc_auc_score
 
-# Metric names per task, each with True when a higher value is better.
+from criptos.modeling.params import CLASSIFICATION, REGRESSION
+
+PROBABILITY_EPSILON = 1e-15
+CALIBRATION_BINS = 10
+# Scalar metric names per task, each with True when a higher value is better.
 METRICS: dict[str, dict[str, bool]] = {
-    "regression": {
-        "mae": False,
+    REGRESSION: {
+        "mse": False,
         "rmse": False,
-        "mape": False,
+        "mae": False,
+        "r2_oos": True,
         "directional_accuracy": True,
         "ic": True,
+        "ic_se": False,
+        "icir": True,
+        "rank_ic": True,
+        "rank_ic_se": False,
+        "rank_icir": True,
+        "ts_corr": True,
     },
-    "classification": {
-        "accuracy": True,
-        "f1": True,
-        "roc_auc": True,
+    CLASSIFICATION: {
         "log_loss": False,
         "brier": False,
+        "roc_auc": True,
+        "accuracy": True,
+        "f1": True,
+        "ece": False,
     },
 }
 
 
-def _rank_correlations(frame: pd.DataFrame, groups: str) -> pd.Series:
-    """Spearman correlation of ``predicted`` and ``realized`` within each group.
+def row_losses(
+    task: str, loss: str, realized: np.ndarray, forecast: np.ndarray
+) -> np.ndarray:
+    """The loss of each forecast: ``mse``/``mae`` of the return, ``log_loss``/``brier`` of P(up)."""
+    realized = np.asarray(realized, dtype=np.float64)
+    forecast = np.asarray(forecast, dtype=np.float64)
+    if task == REGRESSION:
+        error = realized - forecast
+        return error**2 if loss == "mse" else np.abs(error)
+    probability = np.clip(forecast, 0.0, 1.0)
+    if loss == "brier":
+        return (probability - realized) ** 2
+    probability = np.clip(probability, PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON)
+    return -(realized * np.log(probability) + (1.0 - realized) * np.log1p(-probability))
 
-    The Pearson correlation of average ranks (what ``scipy.stats.spearmanr`` computes),
-    for all groups at once; 0.0 where either side is constant (it ranks nothing).
-    """
-    grouped = frame.groupby(groups, sort=True)
-    deviations = {}
-    for column in ("predicted", "realized"):
-        ranks = grouped[column].rank(method="average")
-        deviations[column] = ranks - ranks.groupby(frame[groups]).transform("mean")
-    by_group = (
+
+def _grouped_correlation(x: pd.Series, y: pd.Series, groups: pd.Series) -> pd.Series:
+    """Pearson correlation of ``x`` and ``y`` within each group; NaN where one is constant."""
+    x_dev = x - x.groupby(groups).transform("mean")
+    y_dev = y - y.groupby(groups).transform("mean")
+    sums = (
         pd.DataFrame(
-            {
-                "covariance": deviations["predicted"] * deviations["realized"],
-                "predicted": deviations["predicted"] ** 2,
-                "realized": deviations["realized"] ** 2,
-                groups: frame[groups],
-            }
+            {"xy": x_dev * y_dev, "xx": x_dev**2, "yy": y_dev**2, "group": groups}
         )
-        .groupby(groups, sort=True)
+        .groupby("group", sort=True)[["xy", "xx", "yy"]]
         .sum()
     )
-    scale = np.sqrt(by_group["predicted"] * by_group["realized"])
-    return (by_group["covariance"] / scale.where(scale > 0)).fillna(0.0)
+    scale = np.sqrt(sums["xx"] * sums["yy"])
+    # Relative tolerance: a constant forecast leaves rounding noise, not a signal.
+    constant = (sums["xx"] <= 1e-24) | (sums["yy"] <= 1e-24)
+    return (sums["xy"] / scale).where(~constant & (scale > 0))
 
 
-def information_coefficient(
-    predicted: np.ndarray, realized: np.ndarray, dates: np.ndarray
-) -> float:
-    """Spearman rank correlation of predicted and realized returns.
-
-    Computed across assets within each date that has at least two assets and
-    averaged over those dates; when no date has two assets (one asset), it is the
-    correlation over time instead.
-    """
-    frame = pd.DataFrame({"predicted": predicted, "realized": realized, "date": dates})
-    sizes = frame.groupby("date", sort=False)["date"].transform("size")
-    cross_section = frame.loc[sizes >= 2]
-    if cross_section.empty:
-        if len(frame) < 2:
-            return 0.0
-        return float(_rank_correlations(frame.assign(date=0), "date").iloc[0])
-    return float(_rank_correlations(cross_section, "date").mean())
-
-
-def regression_metrics(
-    close: np.ndarray,
-    realized_return: np.ndarray,
-    predicted_return: np.ndarray,
-    dates: np.ndarray,
-) -> dict[str, float]:
-    """Price and direction scores of log-return forecasts made at ``close``."""
-    realized_price = close * np.exp(realized_return)
-    predicted_price = close * np.exp(predicted_return)
+def _summary(values: pd.Series, name: str) -> dict[str, float | None]:
+    values = values.dropna()
+    if len(values) < 2:
+        return {name: None, f"{name}_se": None, f"{name}ir": None}
+    mean, deviation = float(values.mean()), float(values.std(ddof=1))
     return {
-        "mae": float(mean_absolute_error(realized_price, predicted_price)),
-        "rmse": float(root_mean_squared_error(realized_price, predicted_price)),
-        "mape": float(mean_absolute_percentage_error(realized_price, predicted_price)),
-        "directional_accuracy": float(
-            np.mean((predicted_return > 0) == (realized_return > 0))
-        ),
-        "ic": information_coefficient(predicted_return, realized_return, dates),
+        name: mean,
+        f"{name}_se": deviation / np.sqrt(len(values)),
+        f"{name}ir": mean / deviation if deviation > 0 else None,
     }
 
 
-def classification_metrics(
-    realized_up: np.ndarray, predicted_up: np.ndarray, probability_up: np.ndarray
+def information_coefficients(
+    rows: pd.DataFrame, forecast: str
 ) -> dict[str, float | None]:
-    """Class and probability scores; ``roc_auc`` is None when only one class occurred."""
-    realized_up = np.asarray(realized_up, dtype=bool)
-    probability_up = np.clip(np.asarray(probability_up, dtype=np.float64), 0.0, 1.0)
+    """Daily cross-sectional IC and rank IC (days with at least 3 assets) and ``ts_corr``."""
+    sizes = rows.groupby("data", sort=False)["data"].transform("size")
+    cross = rows.loc[sizes >= 3]
+    ranked = cross.groupby("data", sort=False)[[forecast, "realized"]].rank()
+    result = {
+        **_summary(
+            _grouped_correlation(cross[forecast], cross["realized"], cross["data"]),
+            "ic",
+        ),
+        **_summary(
+            _grouped_correlation(ranked[forecast], ranked["realized"], cross["data"]),
+            "rank_ic",
+        ),
+    }
+    per_asset = _grouped_correlation(rows[forecast], rows["realized"], rows["ativo"])
+    result["ts_corr"] = float(per_asset.mean()) if per_asset.notna().any() else None
+    return result
+
+
+def regression_metrics(rows: pd.DataFrame, forecast: str) -> dict[str, Any]:
+    """Scores of the log-return forecasts in column ``forecast``."""
+    realized = rows["realized"].to_numpy(np.float64)
+    predicted = rows[forecast].to_numpy(np.float64)
+    squared = (realized - predicted) ** 2
+    zero_sse = float(np.sum(realized**2))
+    return {
+        "rows": len(rows),
+        "mse": float(np.mean(squared)),
+        "rmse": float(np.sqrt(np.mean(squared))),
+        "mae": float(np.mean(np.abs(realized - predicted))),
+        "r2_oos": 1.0 - float(np.sum(squared)) / zero_sse if zero_sse > 0 else None,
+        "directional_accuracy": float(np.mean((predicted > 0) == (realized > 0))),
+        **information_coefficients(rows, forecast),
+    }
+
+
+def calibration_bins(realized: np.ndarray, probability: np.ndarray) -> list[dict]:
+    """Equal-width bins of P(up): count, mean forecast and realized share of rises."""
+    edges = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
+    index = np.clip(
+        np.floor(probability * CALIBRATION_BINS).astype(int), 0, CALIBRATION_BINS - 1
+    )
+    bins = []
+    for number in range(CALIBRATION_BINS):
+        mask = index == number
+        count = int(mask.sum())
+        bins.append(
+            {
+                "lower": float(edges[number]),
+                "upper": float(edges[number + 1]),
+                "count": count,
+                "mean_predicted": float(probability[mask].mean()) if count else None,
+                "realized": float(realized[mask].mean()) if count else None,
+            }
+        )
+    return bins
+
+
+def classification_metrics(rows: pd.DataFrame, forecast: str) -> dict[str, Any]:
+    """Scores of the P(up) forecasts in column ``forecast``."""
+    realized = rows["realized"].to_numpy(np.float64)
+    probability = np.clip(rows[forecast].to_numpy(np.float64), 0.0, 1.0)
+    predicted_up = probability > 0.5
+    realized_up = realized > 0.5
+    bins = calibration_bins(realized, probability)
+    ece = sum(
+        item["count"] * abs(item["mean_predicted"] - item["realized"])
+        for item in bins
+        if item["count"]
+    ) / max(len(rows), 1)
     both_classes = 0 < realized_up.sum() < len(realized_up)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return {
-            "accuracy": float(accuracy_score(realized_up, predicted_up)),
-            "f1": float(f1_score(realized_up, predicted_up, zero_division=0.0)),
-            "roc_auc": float(roc_auc_score(realized_up, probability_up))
+            "rows": len(rows),
+            "log_loss": float(
+                np.mean(row_losses(CLASSIFICATION, "log_loss", realized, probability))
+            ),
+            "brier": float(np.mean((probability - realized) ** 2)),
+            "roc_auc": float(roc_auc_score(realized_up, probability))
             if both_classes
             else None,
-            "log_loss": float(
-                log_loss(realized_up, probability_up, labels=[False, True])
-            ),
-            "brier": float(
-                brier_score_loss(realized_up, probability_up, pos_label=True)
-            ),
+            "accuracy": float(np.mean(predicted_up == realized_up)),
+            "f1": float(f1_score(realized_up, predicted_up, zero_division=0.0)),
+            "ece": float(ece),
+            "calibration": bins,
         }
+
+
+def score(task: str, rows: pd.DataFrame, forecast: str) -> dict[str, Any]:
+    """All metrics of ``task`` for the forecasts in column ``forecast`` of ``rows``."""
+    if task == REGRESSION:
+        return regression_metrics(rows, forecast)
+    return classification_metrics(rows, forecast)

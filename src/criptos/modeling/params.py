@@ -31,12 +31,25 @@ _KNOWN_KEYS = frozenset(
         "gap",
         "random_seed",
         "excluded_columns",
-        "beats_baseline_metric",
         "models",
         "openmp_threads",
+        "retrain_every_days",
+        "max_train_days",
+        "holdout_days",
+        "significance_level",
+        "verdict_loss",
+        "scale_free_inputs",
+        "importance_repeats",
+        "n_jobs",
     }
 )
 _MODEL_KEYS = frozenset({"task", "estimator", "kwargs", "scaler"})
+# The per-row losses a verdict may test, per task (see criptos.modeling.verdict).
+VERDICT_LOSSES: dict[str, tuple[str, ...]] = {
+    REGRESSION: ("mse", "mae"),
+    CLASSIFICATION: ("log_loss", "brier"),
+}
+DEFAULT_VERDICT_LOSS = {REGRESSION: "mse", CLASSIFICATION: "log_loss"}
 # How numeric inputs are rescaled before the estimator (see criptos.modeling.estimators).
 SCALERS = ("standard", "quantile")
 
@@ -51,6 +64,27 @@ def _integer(name: str, value: Any, minimum: int) -> int:
             f"training.{name} must be an integer >= {minimum}, got {value!r}"
         )
     return value
+
+
+def _verdict_loss(raw: Any) -> dict[str, str]:
+    if raw is not None and not isinstance(raw, dict):
+        raise TrainingParamsError(
+            f"training.verdict_loss must be a mapping of task to loss, got {raw!r}"
+        )
+    unknown_tasks = sorted(set(raw or {}) - set(TASKS))
+    if unknown_tasks:
+        raise TrainingParamsError(
+            f"training.verdict_loss has unknown task(s) {', '.join(unknown_tasks)}; "
+            f"known: {', '.join(TASKS)}"
+        )
+    losses = {**DEFAULT_VERDICT_LOSS, **(raw or {})}
+    for task in TASKS:
+        if losses[task] not in VERDICT_LOSSES[task]:
+            raise TrainingParamsError(
+                f"training.verdict_loss.{task} must be one of "
+                f"{', '.join(VERDICT_LOSSES[task])}, got {losses[task]!r}"
+            )
+    return {task: losses[task] for task in TASKS}
 
 
 def import_estimator_class(class_path: str, parameter: str) -> type[BaseEstimator]:
@@ -161,9 +195,18 @@ class TrainingParams:
     gap: int
     random_seed: int
     excluded_columns: tuple[str, ...]
-    beats_baseline_metric: dict[str, str]
     models: dict[str, ModelSpec]
+    verdict_loss: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_VERDICT_LOSS)
+    )
+    significance_level: float = 0.05
+    retrain_every_days: int = 30
+    max_train_days: int | None = None
+    holdout_days: int = 180
+    scale_free_inputs: bool = True
+    importance_repeats: int = 3
     openmp_threads: int | None = 1
+    n_jobs: int | None = None
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -171,8 +214,6 @@ class TrainingParams:
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> TrainingParams:
         """Parse and check the ``training`` parameters, instantiating every estimator once."""
-        from criptos.modeling.metrics import METRICS  # noqa: PLC0415 (avoid an import cycle)
-
         raw = dict(raw or {})
         unknown = sorted(set(raw) - _KNOWN_KEYS)
         if unknown:
@@ -199,14 +240,27 @@ class TrainingParams:
             raise TrainingParamsError(
                 f"training.excluded_columns must be a list of column names, got {excluded!r}"
             )
-        beats = dict(raw.get("beats_baseline_metric") or {})
-        for task in TASKS:
-            metric = beats.get(task)
-            if metric not in METRICS[task]:
-                raise TrainingParamsError(
-                    f"training.beats_baseline_metric.{task} must be one of "
-                    f"{', '.join(METRICS[task])}, got {metric!r}"
-                )
+        verdict_loss = _verdict_loss(raw.get("verdict_loss"))
+        level = raw.get("significance_level", 0.05)
+        if (
+            isinstance(level, bool)
+            or not isinstance(level, int | float)
+            or not (0.0 < level < 1.0)
+        ):
+            raise TrainingParamsError(
+                f"training.significance_level must be a number in (0, 1), got {level!r}"
+            )
+        max_train_days = raw.get("max_train_days")
+        if max_train_days is not None:
+            max_train_days = _integer("max_train_days", max_train_days, 1)
+        scale_free = raw.get("scale_free_inputs", True)
+        if not isinstance(scale_free, bool):
+            raise TrainingParamsError(
+                f"training.scale_free_inputs must be true or false, got {scale_free!r}"
+            )
+        n_jobs = raw.get("n_jobs")
+        if n_jobs is not None and n_jobs != -1:
+            n_jobs = _integer("n_jobs", n_jobs, 1)
         models_raw = raw.get("models")
         if not isinstance(models_raw, dict) or sorted(models_raw) != sorted(
             MODEL_NAMES
@@ -224,9 +278,20 @@ class TrainingParams:
             gap=gap,
             random_seed=random_seed,
             excluded_columns=tuple(excluded),
-            beats_baseline_metric={task: beats[task] for task in TASKS},
             models=models,
+            verdict_loss=verdict_loss,
+            significance_level=float(level),
+            retrain_every_days=_integer(
+                "retrain_every_days", raw.get("retrain_every_days", 30), 1
+            ),
+            max_train_days=max_train_days,
+            holdout_days=_integer("holdout_days", raw.get("holdout_days", 180), 0),
+            scale_free_inputs=scale_free,
+            importance_repeats=_integer(
+                "importance_repeats", raw.get("importance_repeats", 3), 1
+            ),
             openmp_threads=openmp_threads,
+            n_jobs=n_jobs,
         )
         for spec in models.values():
             spec.make_estimator(random_seed)

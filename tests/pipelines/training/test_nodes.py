@@ -11,13 +11,15 @@ import pytest
 from criptos.modeling.columns import select_feature_columns
 from criptos.modeling.labels import DIRECTION_TARGET, RETURN_TARGET
 from criptos.modeling.params import MODEL_NAMES
-from criptos.modeling.report import beats_baseline, rounded
+from criptos.modeling.report import rounded
 from criptos.pipelines.training.nodes import (
+    collect_feature_importance,
+    collect_predictions,
     evaluate_training_model,
     fit_training_model,
+    plan_walk_forward,
     prepare_training_table,
     report_training_metrics,
-    split_walk_forward,
     summarize_training,
 )
 from tests.pipelines.training.synthetic import (
@@ -31,7 +33,7 @@ STRING_COLUMNS = ["ativo", "candle_direcao", "fechamento_categoria", "volume_cat
 
 @pytest.fixture(scope="module")
 def params():
-    return fast_training_params(n_splits=3)
+    return fast_training_params(n_splits=3, holdout_days=60)
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +46,24 @@ def table(features, params):
     return prepare_training_table(features, params)
 
 
-def _metrics(features, params) -> dict:
+def _evaluations(features, params) -> tuple[list[dict], dict]:
     table = prepare_training_table(features, params)
-    folds = split_walk_forward(table, params)
+    plan = plan_walk_forward(table, params)
     evaluations = [
-        evaluate_training_model(table, folds, params, model_name=name)
+        evaluate_training_model(table, plan, params, model_name=name)
         for name in MODEL_NAMES
     ]
-    return report_training_metrics(table, folds, params, *evaluations)
+    return evaluations, report_training_metrics(table, plan, params, *evaluations)
 
 
 @pytest.fixture(scope="module")
-def metrics(features, params):
-    return _metrics(features, params)
+def evaluated(features, params):
+    return _evaluations(features, params)
+
+
+@pytest.fixture(scope="module")
+def metrics(evaluated):
+    return evaluated[1]
 
 
 def test_feature_columns_are_every_column_but_date_and_labels_in_table_order(table):
@@ -97,81 +104,124 @@ def test_preprocessing_is_learned_from_the_training_rows_only(table, params):
     model = fit_training_model(first_half, params, model_name="regressor_lin")
     numeric = model.named_steps["preprocess"].named_transformers_["numeric"]
     imputer_medians = numeric.named_steps["impute"].statistics_
-    columns = select_feature_columns(table, ("data",))
+    seen = model.named_steps["scale_free"].transform(first_half)
+    numeric_inputs = model.named_steps["preprocess"].transformers_[0][2]
     np.testing.assert_allclose(
-        imputer_medians, first_half[list(columns.numeric)].median().to_numpy()
+        imputer_medians, seen[numeric_inputs].median().to_numpy()
     )
+    assert "fechamento" not in numeric_inputs and "valor_mm_20_rel" in numeric_inputs
     encoder = model.named_steps["preprocess"].named_transformers_["categorical"]
     assets_seen = encoder.named_steps["one_hot"].categories_[0]
     assert list(assets_seen) == sorted(first_half["ativo"].unique())
 
 
-def test_metrics_report_has_the_issue_structure(metrics, table, params):
-    assert set(metrics) == {"models", "folds", "data", "params"}
+def test_metrics_report_has_the_contract_structure(metrics, table, params):
+    assert set(metrics) == {"models", "folds", "holdout", "data", "params"}
     assert list(metrics["models"]) == list(MODEL_NAMES)
     assert len(metrics["folds"]) == params["n_splits"]
     assert metrics["data"]["rows"] == len(table)
     assert metrics["data"]["assets"] == ["A00", "A01", "A02"]
+    walk_forward_rows = sum(f["test_rows"] for f in metrics["folds"])
+    verdict_keys = {
+        "metric", "baseline", "model_loss", "baseline_loss", "difference",
+        "statistic", "p_value", "p_value_adjusted", "beats_baseline",
+    }  # fmt: skip
     for name, entry in metrics["models"].items():
         task = entry["task"]
         assert task == (
             "regression" if name.startswith("regressor") else "classification"
         )
-        assert (
-            len(entry["cv_folds"]) == len(entry["baseline_folds"]) == params["n_splits"]
-        )
+        baselines = {"regression": ["train_mean", "zero"], "classification": ["prior"]}
+        assert sorted(entry["baselines"]) == baselines[task]
+        assert len(entry["cv_by_fold"]) == params["n_splits"]
         for metric, mean in entry["cv"].items():
-            assert mean == pytest.approx(
-                np.mean([f[metric] for f in entry["cv_folds"]]), rel=1e-5
-            )
-        assert isinstance(entry["beats_baseline"], bool)
-        assert sorted(entry["per_asset"]) == ["A00", "A01", "A02"]
-        assert sum(a["rows"] for a in entry["per_asset"].values()) == sum(
-            f["test_rows"] for f in metrics["folds"]
-        )
+            values = [f[metric] for f in entry["cv_by_fold"] if f[metric] is not None]
+            if values:
+                assert mean == pytest.approx(np.mean(values), rel=1e-5), metric
+        for baseline in entry["baselines"].values():
+            assert len(baseline["cv_by_fold"]) == params["n_splits"]
+        assert verdict_keys <= set(entry["verdict"])
+        assert verdict_keys <= set(entry["holdout"]["verdict"])
+        assert entry["verdict"]["baseline"] in entry["baselines"]
+        assert entry["out_of_sample"]["rows"] == walk_forward_rows
+        assert entry["holdout"]["rows"] == metrics["holdout"]["test_rows"]
+        assert sorted(entry["by_asset"]) == ["A00", "A01", "A02"]
+        assert sum(a["rows"] for a in entry["by_asset"].values()) == walk_forward_rows
+        assert 0 < len(entry["feature_importance"]) <= 20
+        assert sorted(entry["feature_importance_by_asset"]) == ["A00", "A01", "A02"]
 
 
-def test_baselines_are_zero_return_and_training_majority(metrics, table, params):
-    folds = split_walk_forward(table, params)
-    regression = metrics["models"]["regressor_lin"]["baseline_folds"]
-    classification = metrics["models"]["classifier_log"]["baseline_folds"]
-    for fold, reg, cls in zip(folds, regression, classification, strict=True):
-        test = table.iloc[fold.test_rows]
-        train_up_share = table.iloc[fold.train_rows][DIRECTION_TARGET].mean()
-        realized_up = test[DIRECTION_TARGET].to_numpy()
-        # Zero return: the forecast price is today's close, the direction "not up".
-        assert reg["directional_accuracy"] == pytest.approx(
-            1 - realized_up.mean(), abs=1e-6
-        )
-        error = test["fechamento"] * (np.exp(test[RETURN_TARGET]) - 1)
-        assert reg["mae"] == pytest.approx(error.abs().mean(), rel=1e-5)
-        majority_up = train_up_share > 0.5
-        expected_accuracy = (
-            realized_up.mean() if majority_up else 1 - realized_up.mean()
-        )
-        assert cls["accuracy"] == pytest.approx(expected_accuracy, abs=1e-6)
-        assert cls["roc_auc"] == 0.5
-        assert cls["brier"] == pytest.approx(
-            np.mean((train_up_share - realized_up) ** 2), rel=1e-5
-        )
-
-
-def test_the_linear_models_beat_their_baselines_on_the_planted_signal(metrics):
-    for name in ("regressor_lin", "classifier_log"):
-        assert metrics["models"][name]["beats_baseline"], metrics["models"][name]
-
-
-def test_same_data_and_parameters_give_byte_identical_metrics(
-    features, params, metrics
+def test_baselines_are_zero_the_training_mean_and_the_training_share_of_up(
+    evaluated, table, params
 ):
-    again = _metrics(features, params)
+    evaluations, _ = evaluated
+    plan = plan_walk_forward(table, params)
+    by_name = {evaluation["name"]: evaluation for evaluation in evaluations}
+    regression = by_name["regressor_lin"]["predictions"]
+    classification = by_name["classifier_log"]["predictions"]
+    windows = [w for fold in plan.folds for w in fold.windows] + [plan.holdout]
+    for window in windows:
+        train = table.iloc[window.train_rows]
+        test_keys = table.iloc[window.test_rows][["ativo", "data"]]
+        reg = regression.merge(test_keys, on=["ativo", "data"])
+        cls = classification.merge(test_keys, on=["ativo", "data"])
+        assert len(reg) == len(cls) == len(test_keys)
+        assert (reg["baseline_zero"] == 0.0).all()
+        np.testing.assert_allclose(
+            reg["baseline_train_mean"], train[RETURN_TARGET].mean()
+        )
+        np.testing.assert_allclose(
+            cls["baseline_prior"], train[DIRECTION_TARGET].mean()
+        )
+
+
+def test_predictions_and_importance_are_collected_for_every_model(evaluated, metrics):
+    evaluations, _ = evaluated
+    predictions = collect_predictions(*evaluations)
+    assert list(predictions.columns[:6]) == [
+        "model", "task", "sample", "fold", "ativo", "data"
+    ]  # fmt: skip
+    assert set(predictions["model"]) == set(MODEL_NAMES)
+    assert set(predictions["sample"]) == {"walk_forward", "holdout"}
+    importance = collect_feature_importance(*evaluations)
+    assert set(importance["model"]) == set(MODEL_NAMES)
+    for name in MODEL_NAMES:
+        pooled = importance[
+            (importance["model"] == name) & (importance["scope"] == "pooled")
+        ]
+        top = metrics["models"][name]["feature_importance"][0]
+        assert top["name"] == pooled.iloc[0]["feature"]
+        assert "fechamento" not in set(pooled["feature"])
+
+
+def test_same_data_and_parameters_give_byte_identical_metrics_and_predictions(
+    features, params, evaluated
+):
+    evaluations, metrics = evaluated
+    again_evaluations, again = _evaluations(features, params)
     first = json.dumps(metrics, sort_keys=True, indent=2).encode()
     assert json.dumps(again, sort_keys=True, indent=2).encode() == first
     assert b"NaN" not in first and b"Infinity" not in first
+    pd.testing.assert_frame_equal(
+        collect_predictions(*evaluations), collect_predictions(*again_evaluations)
+    )
 
 
-def test_training_summary_describes_what_the_export_needs(table, params):
-    summary = summarize_training(table, params)
+def test_the_number_of_workers_changes_no_forecast(features, params, evaluated):
+    one_worker = fast_training_params(**{**params, "n_jobs": 1})
+    evaluations, _ = evaluated
+    table = prepare_training_table(features, one_worker)
+    plan = plan_walk_forward(table, one_worker)
+    serial = evaluate_training_model(table, plan, one_worker, model_name="regressor_rf")
+    parallel = next(e for e in evaluations if e["name"] == "regressor_rf")
+    pd.testing.assert_frame_equal(serial["predictions"], parallel["predictions"])
+    pd.testing.assert_frame_equal(
+        serial["feature_importance"], parallel["feature_importance"]
+    )
+
+
+def test_training_summary_describes_what_the_export_needs(table, params, metrics):
+    summary = summarize_training(table, params, metrics)
     assert summary["horizon"] == 1
     assert [c["name"] for c in summary["feature_columns"]] == list(
         select_feature_columns(table, ("data",)).names
@@ -191,16 +241,17 @@ def test_training_summary_describes_what_the_export_needs(table, params):
         models["regressor_rf"]["estimator_kwargs"]["random_state"]
         == params["random_seed"]
     )
+    for name in MODEL_NAMES:
+        assert models[name]["verdict"] == metrics["models"][name]["verdict"]
+        assert (
+            models[name]["holdout_verdict"]
+            == metrics["models"][name]["holdout"]["verdict"]
+        )
+    assert "fechamento" not in summary["model_inputs"]
     json.dumps(summary)
 
 
-def test_beats_baseline_follows_the_metric_direction_and_rounding_is_json_safe():
-    assert beats_baseline({"rmse": 1.0}, {"rmse": 2.0}, "regression", "rmse")
-    assert not beats_baseline({"rmse": 2.0}, {"rmse": 2.0}, "regression", "rmse")
-    assert beats_baseline({"ic": 0.1}, {"ic": 0.0}, "regression", "ic")
-    assert not beats_baseline(
-        {"roc_auc": None}, {"roc_auc": 0.5}, "classification", "roc_auc"
-    )
+def test_rounding_is_json_safe():
     assert rounded(
         {"a": np.float64(1 / 3), "b": [np.nan, np.int64(2), np.bool_(True)]}
     ) == {

@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from criptos.modeling.columns import select_feature_columns
 from criptos.modeling.estimators import limited_openmp_threads
 from criptos.modeling.evaluation import evaluate_model, fit_model
-from criptos.modeling.folds import Fold, walk_forward_folds
+from criptos.modeling.folds import WalkForwardPlan, walk_forward_plan
 from criptos.modeling.labels import add_labels
 from criptos.modeling.params import TrainingParams
 from criptos.modeling.report import build_metrics_report, build_training_summary
@@ -27,39 +27,52 @@ def prepare_training_table(
     table = add_labels(features, params.horizon)
     columns = select_feature_columns(table, params.excluded_columns)
     logger.info(
-        "Labelled %d of %d feature rows (%d assets) for a %d-day horizon; %d model inputs "
-        "(%d categorical)",
+        "Labelled %d of %d feature rows (%d assets) for a %d-day horizon; %d feature "
+        "columns (%d categorical)%s",
         len(table),
         len(features),
         table["ativo"].nunique(),
         params.horizon,
         len(columns.names),
         len(columns.categorical),
+        ", made scale-free for the models" if params.scale_free_inputs else "",
     )
     return table
 
 
-def split_walk_forward(table: pd.DataFrame, training: dict[str, Any]) -> list[Fold]:
-    """Walk-forward folds over the unique dates of the labelled rows."""
+def plan_walk_forward(table: pd.DataFrame, training: dict[str, Any]) -> WalkForwardPlan:
+    """Walk-forward folds of refits and the hold-out over the labelled dates."""
     params = TrainingParams.from_dict(training)
-    folds = walk_forward_folds(
-        table["data"], params.n_splits, params.gap, params.horizon
-    )
-    for fold in folds:
+    try:
+        plan = walk_forward_plan(
+            table["data"],
+            n_splits=params.n_splits,
+            gap=params.gap,
+            horizon=params.horizon,
+            retrain_every_days=params.retrain_every_days,
+            max_train_days=params.max_train_days,
+            holdout_days=params.holdout_days,
+        )
+    except ValueError as error:
+        raise ValueError(f"cannot plan the walk-forward: {error}") from None
+    for fold in plan.folds:
         logger.info("Fold %s", fold.describe())
-    return folds
+    if plan.holdout is not None:
+        logger.info("Hold-out %s", plan.holdout.describe())
+    return plan
 
 
 def evaluate_training_model(
-    table: pd.DataFrame, folds: list[Fold], training: dict[str, Any], model_name: str
+    table: pd.DataFrame,
+    plan: WalkForwardPlan,
+    training: dict[str, Any],
+    model_name: str,
 ) -> dict[str, Any]:
-    """Walk-forward scores of one model and of its baseline on the same folds."""
+    """Walk-forward and hold-out forecasts of one model and its baselines."""
     params = TrainingParams.from_dict(training)
     columns = select_feature_columns(table, params.excluded_columns)
     with limited_openmp_threads(params.openmp_threads):
-        return evaluate_model(
-            table, folds, params.model(model_name), columns, params.random_seed
-        )
+        return evaluate_model(table, plan, params.model(model_name), columns, params)
 
 
 def fit_training_model(
@@ -69,54 +82,74 @@ def fit_training_model(
     params = TrainingParams.from_dict(training)
     columns = select_feature_columns(table, params.excluded_columns)
     with limited_openmp_threads(params.openmp_threads):
-        return fit_model(table, params.model(model_name), columns, params.random_seed)
+        return fit_model(table, params.model(model_name), columns, params)
+
+
+def _verdict_line(name: str, sample: str, verdict: dict[str, Any] | None) -> str:
+    if verdict is None:
+        return f"{name} {sample}: no hold-out"
+    outcome = "BEATS" if verdict["beats_baseline"] else "does not beat"
+    return (
+        f"{name} {sample}: {outcome} baseline {verdict['baseline']} on "
+        f"{verdict['metric']} ({verdict['model_loss']:.6g} vs "
+        f"{verdict['baseline_loss']:.6g}, DM t {verdict['statistic']:.2f}, "
+        f"Holm p {verdict['p_value_adjusted']:.3g})"
+    )
 
 
 def report_training_metrics(
     table: pd.DataFrame,
-    folds: list[Fold],
+    plan: WalkForwardPlan,
     training: dict[str, Any],
     *evaluations: dict[str, Any],
 ) -> dict[str, Any]:
-    """The metrics document; logs each model against its baseline."""
+    """The metrics document; logs each model's tested verdicts."""
     params = TrainingParams.from_dict(training)
-    report = build_metrics_report(list(evaluations), folds, table, params)
+    report = build_metrics_report(list(evaluations), plan, table, params)
     for name, entry in report["models"].items():
-        metric = entry["beats_baseline_metric"]
-        logger.info(
-            "%s: cv %s %s vs baseline %s -> %s",
-            name,
-            metric,
-            entry["cv"][metric],
-            entry["baseline"][metric],
-            "beats the baseline"
-            if entry["beats_baseline"]
-            else "does NOT beat the baseline",
-        )
+        logger.info("%s", _verdict_line(name, "walk-forward", entry["verdict"]))
+        holdout = (entry.get("holdout") or {}).get("verdict")
+        logger.info("%s", _verdict_line(name, "hold-out", holdout))
     return report
 
 
-def collect_out_of_fold_predictions(*evaluations: dict[str, Any]) -> pd.DataFrame:
-    """Every model's out-of-fold forecasts with its baseline's and the realized value.
+def collect_predictions(*evaluations: dict[str, Any]) -> pd.DataFrame:
+    """Every model's walk-forward and hold-out forecasts with the realized value.
 
-    ``predicted`` and ``baseline`` hold a log return for regressors and P(up) for
-    classifiers; ``realized`` holds the matching label.
+    ``predicted`` and ``baseline_<name>`` hold a log return for regressors and P(up)
+    for classifiers (``NaN`` where a baseline belongs to the other task); ``realized``
+    holds the matching label.
     """
     frames = [
-        evaluation["out_of_fold"].assign(
+        evaluation["predictions"].assign(
             model=evaluation["name"], task=evaluation["task"]
         )
         for evaluation in evaluations
     ]
     predictions = pd.concat(frames, ignore_index=True)
-    leading = ["model", "task", "ativo", "data", "fold"]
+    leading = ["model", "task", "sample", "fold", "ativo", "data"]
     return predictions[
         [*leading, *(c for c in predictions.columns if c not in leading)]
     ]
 
 
-def summarize_training(table: pd.DataFrame, training: dict[str, Any]) -> dict[str, Any]:
-    """Horizon, feature columns, training data and per-model facts for the export."""
+def collect_feature_importance(*evaluations: dict[str, Any]) -> pd.DataFrame:
+    """Hold-out permutation importance of every model (empty without a hold-out)."""
+    frames = [
+        evaluation["feature_importance"].assign(model=evaluation["name"])
+        for evaluation in evaluations
+        if evaluation["feature_importance"] is not None
+    ]
+    columns = ["model", "scope", "feature", "mean", "std"]
+    if not frames:
+        return pd.DataFrame({column: [] for column in columns})
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def summarize_training(
+    table: pd.DataFrame, training: dict[str, Any], training_metrics: dict[str, Any]
+) -> dict[str, Any]:
+    """Horizon, feature columns, training data, per-model facts and verdicts."""
     params = TrainingParams.from_dict(training)
     columns = select_feature_columns(table, params.excluded_columns)
-    return build_training_summary(table, columns, params)
+    return build_training_summary(table, columns, params, training_metrics)

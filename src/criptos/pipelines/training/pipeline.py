@@ -9,17 +9,20 @@ from kedro.pipeline import Node, Pipeline
 
 from criptos.modeling.params import MODEL_NAMES
 from criptos.modeling.plots import (
+    plot_feature_importance,
     plot_predicted_vs_realized,
     plot_scores_by_asset,
     plot_scores_by_fold,
+    plot_verdicts,
 )
 from criptos.pipelines.training.nodes import (
-    collect_out_of_fold_predictions,
+    collect_feature_importance,
+    collect_predictions,
     evaluate_training_model,
     fit_training_model,
+    plan_walk_forward,
     prepare_training_table,
     report_training_metrics,
-    split_walk_forward,
     summarize_training,
 )
 
@@ -35,7 +38,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         per_model += [
             Node(
                 func=_for_model(evaluate_training_model, name),
-                inputs=["training_table", "training_folds", "params:training"],
+                inputs=["training_table", "training_plan", "params:training"],
                 outputs=f"{name}_evaluation",
                 name=f"evaluate_{name}",
             ),
@@ -55,17 +58,17 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="prepare_training_table",
             ),
             Node(
-                func=split_walk_forward,
+                func=plan_walk_forward,
                 inputs=["training_table", "params:training"],
-                outputs="training_folds",
-                name="split_walk_forward",
+                outputs="training_plan",
+                name="plan_walk_forward",
             ),
             *per_model,
             Node(
                 func=report_training_metrics,
                 inputs=[
                     "training_table",
-                    "training_folds",
+                    "training_plan",
                     "params:training",
                     *(f"{name}_evaluation" for name in MODEL_NAMES),
                 ],
@@ -73,10 +76,28 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="report_training_metrics",
             ),
             Node(
-                func=collect_out_of_fold_predictions,
+                func=collect_predictions,
                 inputs=[f"{name}_evaluation" for name in MODEL_NAMES],
                 outputs="training_predictions",
-                name="collect_out_of_fold_predictions",
+                name="collect_predictions",
+            ),
+            Node(
+                func=collect_feature_importance,
+                inputs=[f"{name}_evaluation" for name in MODEL_NAMES],
+                outputs="feature_importance",
+                name="collect_feature_importance",
+            ),
+            Node(
+                func=plot_verdicts,
+                inputs="training_metrics",
+                outputs="verdict_plot",
+                name="plot_verdicts",
+            ),
+            Node(
+                func=plot_feature_importance,
+                inputs="feature_importance",
+                outputs="feature_importance_plot",
+                name="plot_feature_importance",
             ),
             Node(
                 func=plot_scores_by_fold,
@@ -98,7 +119,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=summarize_training,
-                inputs=["training_table", "params:training"],
+                inputs=["training_table", "params:training", "training_metrics"],
                 outputs="training_summary",
                 name="summarize_training",
             ),
