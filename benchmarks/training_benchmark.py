@@ -27,7 +27,7 @@ from tests.kedro_project import PROJECT_ROOT, KedroProject, write_real_raw_csv
 
 DOCUMENT = PROJECT_ROOT / "docs" / "benchmarks.md"
 SECTION = "## Training"
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 90.0
 TABLE_HEADER = (
     "| measured (UTC) | CLI wall s | pipeline s (Kedro) | cores | load avg at start |\n"
     "| --- | ---: | ---: | ---: | --- |"
@@ -35,8 +35,9 @@ TABLE_HEADER = (
 SECTION_INTRO = (
     f"{SECTION}\n\n"
     "`kedro run --pipelines training` on the real 7-coin file (17,054 labelled rows): "
-    "5 models x 5 walk-forward folds, the baselines on the same folds and the 5 final "
-    "fits. Written by `.venv/bin/python -m benchmarks.training_benchmark`, one row per "
+    "5 models x 81 fits (5 walk-forward blocks refitted every 30 days, and the "
+    "hold-out), the baselines in the same windows, hold-out permutation importance, "
+    "the reports and the 5 final fits. Written by `.venv/bin/python -m benchmarks.training_benchmark`, one row per "
     f"run. Target: under {TARGET_SECONDS:.0f} s on 2 cores. The machine is shared with "
     "other jobs, so the times are noisy: compare rows with similar load averages.\n\n"
     f"{TABLE_HEADER}\n"

@@ -19,7 +19,8 @@ Manifest fields (consumers such as the API rely on these names)::
                              target, estimator (class path), sha256}}
     feature_columns  [{name, dtype}, ...] in the order the models expect
     training         {rows, assets, start, end}
-    metrics          {name: {cv, baseline, beats_baseline}}
+    metrics          {name: {task, cv, verdict, holdout_verdict, beats_baseline}}
+                     verdict/holdout_verdict as in metrics.json (criptos.modeling.verdict)
     features_file    the feature file the models were trained on
     package_version  criptos version
     git_commit       commit hash, or null when unknown

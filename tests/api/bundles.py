@@ -129,8 +129,14 @@ def make_manifest(
             "end": str(features["data"].max().date()),
         },
         "metrics": {
-            name: {"cv": {}, "baseline": {}, "beats_baseline": False}
-            for name in ESTIMATORS
+            name: {
+                "task": task,
+                "cv": {},
+                "verdict": {"beats_baseline": False},
+                "holdout_verdict": None,
+                "beats_baseline": False,
+            }
+            for name, (task, _) in ESTIMATORS.items()
         },
         "features_file": "cripto_features_latest.parquet",
         "package_version": "0.1.0",

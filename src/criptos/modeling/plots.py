@@ -261,7 +261,7 @@ def plot_predicted_vs_realized(predictions: pd.DataFrame) -> Figure:
         fontsize=7,
     )
     figure.suptitle(
-        "Walk-forward forecasts against outcomes (numbers: forecasts per bin)",
+        "Walk-forward forecasts against outcomes (numbers: forecasts per calibration bin)",
         fontsize=10,
     )
     return figure

@@ -92,6 +92,21 @@ def training_summary(models: dict[str, Pipeline]) -> dict[str, Any]:
     }
 
 
+def verdict(beats: bool) -> dict[str, Any]:
+    """A tested verdict in the shape training writes (criptos.modeling.verdict)."""
+    return {
+        "metric": "mse",
+        "baseline": "zero",
+        "model_loss": 0.9 if beats else 1.1,
+        "baseline_loss": 1.0,
+        "difference": -0.1 if beats else 0.1,
+        "statistic": -3.0 if beats else 3.0,
+        "p_value": 0.003,
+        "p_value_adjusted": 0.01,
+        "beats_baseline": beats,
+    }
+
+
 def training_metrics(beats: bool = True) -> dict[str, Any]:
     """A ``metrics.json`` document; every model beats its baseline or none does."""
     return {
@@ -99,8 +114,8 @@ def training_metrics(beats: bool = True) -> dict[str, Any]:
             name: {
                 "task": task,
                 "cv": {"score": 0.6 if beats else 0.4},
-                "baseline": {"score": 0.5},
-                "beats_baseline": beats,
+                "verdict": verdict(beats),
+                "holdout": {"verdict": verdict(False)},
             }
             for name, (task, _) in ESTIMATORS.items()
         },

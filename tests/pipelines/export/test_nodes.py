@@ -45,7 +45,14 @@ def test_manifest_says_everything_a_consumer_needs(small_models):
         "target": "retorno_alvo",
         "estimator": "sklearn.ensemble._forest.RandomForestRegressor",
     }
-    assert manifest["metrics"]["classifier_log"]["beats_baseline"] is True
+    metrics = training_metrics()["models"]["classifier_log"]
+    assert manifest["metrics"]["classifier_log"] == {
+        "task": "classification",
+        "cv": metrics["cv"],
+        "verdict": metrics["verdict"],
+        "holdout_verdict": metrics["holdout"]["verdict"],
+        "beats_baseline": True,
+    }
     assert manifest["features_file"] == "f.parquet"
     assert set(manifest["versions"]) == {
         "python",
@@ -87,6 +94,13 @@ def test_models_fitted_on_other_columns_are_refused(small_models):
     summary["feature_columns"] = summary["feature_columns"][::-1]
     with pytest.raises(ExportError, match="different runs"):
         export_models(summary, training_metrics(), EXPORT, **small_models)
+
+
+def test_metrics_without_a_tested_verdict_are_refused(small_models):
+    metrics = training_metrics()
+    del metrics["models"]["regressor_rf"]["verdict"]
+    with pytest.raises(ExportError, match=r"no tested verdict.*regressor_rf"):
+        export_models(training_summary(small_models), metrics, EXPORT, **small_models)
 
 
 def test_a_model_without_metrics_is_refused(small_models):

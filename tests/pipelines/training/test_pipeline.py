@@ -13,14 +13,18 @@ def test_one_evaluation_and_one_final_fit_node_per_model():
         assert {f"evaluate_{model}", f"fit_{model}"} <= names
     assert {
         "prepare_training_table",
-        "split_walk_forward",
+        "plan_walk_forward",
         "report_training_metrics",
-        "collect_out_of_fold_predictions",
+        "collect_predictions",
+        "collect_feature_importance",
         "plot_scores_by_fold",
         "plot_scores_by_asset",
         "plot_predicted_vs_realized",
+        "plot_verdicts",
+        "plot_feature_importance",
+        "summarize_training",
     } <= names
-    assert len(names) == 8 + 2 * len(MODEL_NAMES)
+    assert len(names) == 11 + 2 * len(MODEL_NAMES)
 
 
 def test_inputs_and_outputs_are_the_catalog_contract():
@@ -34,8 +38,14 @@ def test_inputs_and_outputs_are_the_catalog_contract():
         "evaluation_by_fold_plot",
         "evaluation_by_asset_plot",
         "predicted_vs_realized_plot",
+        "verdict_plot",
+        "feature_importance_plot",
     }
-    assert {"training_metrics", "training_predictions"} <= pipeline.all_outputs()
+    assert {
+        "training_metrics",
+        "training_predictions",
+        "feature_importance",
+    } <= pipeline.all_outputs()
 
 
 def test_training_runs_by_default_after_feature_engineering():

@@ -22,21 +22,46 @@ def _versions(dataset_dir: Path) -> list[Path]:
     return sorted(dataset_dir.glob(f"*/{dataset_dir.name}"))
 
 
+PRICE_COLUMNS = ["maximo", "minimo", "abertura", "fechamento"]
+
+
+def _train(project: KedroProject) -> str:
+    run = project.kedro("run", "--pipelines", "feature_engineering,training")
+    assert run.returncode == 0, run.stderr[-5000:] + run.stdout[-5000:]
+    return run.stdout + run.stderr
+
+
 @pytest.fixture(scope="module")
 def trained_project(tmp_path_factory, real_raw_csv):
+    """The real data trained twice; also returns the first run's log and predictions."""
     project = KedroProject.create(tmp_path_factory.mktemp("training") / "project")
     project.use_raw_file(real_raw_csv)
-    first = project.kedro("run", "--pipelines", "feature_engineering,training")
-    assert first.returncode == 0, first.stderr[-5000:] + first.stdout[-5000:]
+    log = _train(project)
+    predictions = project.path("reporting") / "training_predictions.parquet"
+    first_predictions = predictions.read_bytes()
     second = project.kedro("run", "--pipelines", "training")
     assert second.returncode == 0, second.stderr[-5000:] + second.stdout[-5000:]
-    return project, first.stdout + first.stderr
+    return project, log, first_predictions
+
+
+@pytest.fixture(scope="module")
+def redenominated_project(tmp_path_factory, real_raw_csv):
+    """The real data with BTC's prices and traded value multiplied by 1,000."""
+    project = KedroProject.create(tmp_path_factory.mktemp("redenominated") / "project")
+    raw = pd.read_csv(real_raw_csv, sep="|", dtype={"ativo": str})
+    btc = raw["ativo"] == "BTC"
+    raw.loc[btc, [*PRICE_COLUMNS, "volumeto"]] *= 1000.0
+    scaled = project.root / "raw_btc_x1000.csv"
+    raw.to_csv(scaled, sep="|", index=False)
+    project.use_raw_file(scaled)
+    _train(project)
+    return project
 
 
 def test_the_five_models_are_saved_as_versioned_joblib_files_that_predict(
     trained_project,
 ):
-    project, _ = trained_project
+    project, _, _ = trained_project
     features = pd.read_parquet(
         project.path("features") / "cripto_features_latest.parquet"
     )
@@ -59,13 +84,15 @@ def test_the_five_models_are_saved_as_versioned_joblib_files_that_predict(
             assert np.abs(predictions).max() < 1.0
 
 
-def test_metrics_describe_data_folds_and_every_model_next_to_its_baseline(
-    trained_project,
-):
-    project, _ = trained_project
-    metrics = json.loads(
+def _latest_metrics(project: KedroProject) -> dict:
+    return json.loads(
         _versions(project.path("reporting") / "metrics.json")[-1].read_text()
     )
+
+
+def test_metrics_describe_data_folds_holdout_and_tested_verdicts(trained_project):
+    project, _, _ = trained_project
+    metrics = _latest_metrics(project)
     assert metrics["data"]["assets"] == REAL_ASSETS
     assert metrics["data"]["rows"] == 17_061 - len(REAL_ASSETS)
     assert (metrics["data"]["date_start"], metrics["data"]["date_end"]) == (
@@ -74,41 +101,100 @@ def test_metrics_describe_data_folds_and_every_model_next_to_its_baseline(
     )
     assert len(metrics["folds"]) == 5
     for fold in metrics["folds"]:
-        assert fold["train_end"] < fold["test_start"]
+        assert fold["first_train_end"] < fold["test_start"]
+        assert fold["refits"] >= 15  # every 30 days over a ~470-day block
+    assert metrics["holdout"]["test_start"] == "2021-01-07"  # the last 180 days
+    assert metrics["folds"][-1]["test_end"] < metrics["holdout"]["test_start"]
     assert sorted(metrics["models"]) == sorted(MODEL_NAMES)
     for name, entry in metrics["models"].items():
-        direction = (
-            "directional_accuracy" if entry["task"] == "regression" else "accuracy"
-        )
-        # Daily crypto direction is close to a coin flip: a score far above it would
-        # mean the future leaked into the features or labels.
-        assert 0.45 < entry["cv"][direction] < 0.6, (name, entry["cv"])
-        assert 0.45 < entry["baseline"][direction] < 0.55, (name, entry["baseline"])
-        assert isinstance(entry["beats_baseline"], bool)
-        assert sorted(entry["per_asset"]) == REAL_ASSETS
+        oos = entry["out_of_sample"]
+        if entry["task"] == "regression":
+            # Daily crypto direction is close to a coin flip; far above it would mean
+            # the future leaked into the features or labels.
+            assert 0.45 < oos["directional_accuracy"] < 0.6, (name, oos)
+            assert -0.1 < oos["r2_oos"] < 0.1, (name, oos)
+        else:
+            assert 0.45 < oos["accuracy"] < 0.6, (name, oos)
+            assert 0.5 < oos["roc_auc"] < 0.6, (name, oos)
+        for verdict in (entry["verdict"], entry["holdout"]["verdict"]):
+            assert verdict["p_value"] <= verdict["p_value_adjusted"] <= 1.0
+            assert isinstance(verdict["beats_baseline"], bool)
+            assert verdict["beats_baseline"] == (
+                verdict["p_value_adjusted"] < 0.05
+                and verdict["model_loss"] < verdict["baseline_loss"]
+            )
+        assert sorted(entry["by_asset"]) == REAL_ASSETS
+        assert len(entry["feature_importance"]) == 20
     summary = json.loads(
         _versions(project.path("reporting") / "training_summary.json")[-1].read_text()
     )
     assert summary["training_data"]["rows"] == metrics["data"]["rows"]
     assert summary["horizon"] == metrics["params"]["horizon"] == 1
+    for name in MODEL_NAMES:
+        assert summary["models"][name]["verdict"] == metrics["models"][name]["verdict"]
 
 
-def test_a_second_run_gives_byte_identical_metrics(trained_project):
-    project, _ = trained_project
+def test_a_second_run_gives_byte_identical_metrics_and_predictions(trained_project):
+    project, _, first_predictions = trained_project
     first, second = _versions(project.path("reporting") / "metrics.json")
     assert first.parent.name != second.parent.name
     assert first.read_bytes() == second.read_bytes()
+    predictions = project.path("reporting") / "training_predictions.parquet"
+    assert predictions.read_bytes() == first_predictions
 
 
-def test_progress_is_logged_per_model_and_fold(trained_project):
-    _, log = trained_project
+def test_progress_and_verdicts_are_logged_per_model(trained_project):
+    _, log, _ = trained_project
     for name in MODEL_NAMES:
-        assert f"{name} fold 5/5" in log
+        assert f"{name}: 81 fits over 5 folds and the hold-out" in log
         assert f"{name}: final fit on" in log
+        assert f"{name} walk-forward:" in log and f"{name} hold-out:" in log
+
+
+def _numbers(value, path=""):
+    """Every number of a JSON document, keyed by its path."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _numbers(item, f"{path}[{index}]")
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path, value
+
+
+def test_a_redenominated_coin_changes_no_forecast_and_no_metric(
+    trained_project, redenominated_project
+):
+    project, _, _ = trained_project
+    reporting = "training_predictions.parquet"
+    original = pd.read_parquet(project.path("reporting") / reporting)
+    scaled = pd.read_parquet(redenominated_project.path("reporting") / reporting)
+    keys = ["model", "sample", "ativo", "data"]
+    original, scaled = (
+        p.sort_values(keys, ignore_index=True) for p in (original, scaled)
+    )
+    pd.testing.assert_frame_equal(original[keys], scaled[keys])
+    btc = (original["ativo"] == "BTC").to_numpy()
+    np.testing.assert_allclose(
+        scaled.loc[btc, "fechamento"], 1000 * original.loc[btc, "fechamento"]
+    )
+    forecasts = [
+        c for c in original.columns if c == "predicted" or c.startswith("baseline_")
+    ]
+    for column in [*forecasts, "realized"]:
+        np.testing.assert_allclose(
+            scaled[column], original[column], rtol=1e-7, atol=1e-12, err_msg=column
+        )
+    before = dict(_numbers(_latest_metrics(project)))
+    after = dict(_numbers(_latest_metrics(redenominated_project)))
+    assert before.keys() == after.keys()
+    for path, value in before.items():
+        assert after[path] == pytest.approx(value, rel=1e-4, abs=1e-9), path
 
 
 def test_a_bad_training_parameter_stops_the_run_naming_it(trained_project):
-    project, _ = trained_project
+    project, _, _ = trained_project
     result = project.kedro(
         "run", "--pipelines", "training", "--params", "training.gap=0"
     )

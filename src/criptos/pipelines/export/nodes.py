@@ -71,16 +71,30 @@ def model_entries(
 def model_metrics(
     metrics: dict[str, Any], names: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """``{name: {cv, baseline, beats_baseline}}`` from the training metrics report."""
+    """``{name: {task, cv, verdict, holdout_verdict, beats_baseline}}`` from metrics.json.
+
+    The verdicts are copied as training wrote them (``criptos.modeling.verdict``), so
+    the manifest, the training summary and the API show the same object;
+    ``beats_baseline`` is the walk-forward verdict's.
+    """
     reported = metrics.get("models", {})
     missing = [name for name in names if name not in reported]
     if missing:
         raise ExportError(f"training metrics have no scores for model(s) {missing}")
+    untested = [name for name in names if "verdict" not in reported[name]]
+    if untested:
+        raise ExportError(
+            f"training metrics have no tested verdict for model(s) {untested} (a "
+            "metrics.json from an older training run?); run `kedro run --pipelines "
+            "training` again"
+        )
     return {
         name: {
+            "task": reported[name].get("task"),
             "cv": reported[name].get("cv"),
-            "baseline": reported[name].get("baseline"),
-            "beats_baseline": bool(reported[name].get("beats_baseline")),
+            "verdict": reported[name]["verdict"],
+            "holdout_verdict": (reported[name].get("holdout") or {}).get("verdict"),
+            "beats_baseline": bool(reported[name]["verdict"]["beats_baseline"]),
         }
         for name in names
     }
@@ -136,7 +150,7 @@ def publish_policy(manifest: dict[str, Any], export: dict[str, Any]) -> PublishP
     if export.get("require_beats_baseline") and losers:
         reason = (
             f"require_beats_baseline is true and {', '.join(losers)} do(es) not beat "
-            "the naive baseline"
+            "the baseline (tested walk-forward verdict)"
         )
         return PublishPolicy(move_latest=False, keep_last=keep_last, reason=reason)
     if losers:
