@@ -188,7 +188,8 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class TrainingParams:
-    """Label horizon, walk-forward folds, seeds and the five model specifications."""
+    """Label horizon, the walk-forward plan, the verdict's test, seeds, parallelism and
+    the five model specifications (see ``conf/base/parameters_training.yml``)."""
 
     horizon: int
     n_splits: int

@@ -171,21 +171,23 @@ def plot_verdicts(metrics: dict[str, Any]) -> Figure:
     return figure
 
 
-def _regression_panel(axes, rows: pd.DataFrame) -> None:
-    """Mean realized return per decile of the forecast, against the forecast."""
-    deciles = pd.qcut(rows["predicted"].rank(method="first"), 10, labels=False)
-    curve = rows.groupby(deciles).agg(
+def _binned_curve(axes, rows: pd.DataFrame, groups, label: str) -> pd.DataFrame:
+    """Plot the mean forecast against the mean outcome per group; returns the groups."""
+    curve = rows.groupby(groups, observed=True).agg(
         predicted=("predicted", "mean"),
         realized=("realized", "mean"),
         count=("realized", "size"),
     )
     axes.plot(
-        curve["predicted"],
-        curve["realized"],
-        marker="o",
-        color="tab:blue",
-        label="model (deciles)",
+        curve["predicted"], curve["realized"], marker="o", color="tab:blue", label=label
     )
+    return curve
+
+
+def _regression_panel(axes, rows: pd.DataFrame) -> None:
+    """Mean realized return per decile of the forecast, against the forecast."""
+    deciles = pd.qcut(rows["predicted"].rank(method="first"), 10, labels=False)
+    _binned_curve(axes, rows, deciles, "model (deciles)")
     axes.axhline(0.0, color="black", linewidth=0.5)
     axes.axvline(0.0, color=_NEUTRAL, linewidth=0.8)
     axes.set_xlabel("predicted log return", fontsize=7)
@@ -194,22 +196,8 @@ def _regression_panel(axes, rows: pd.DataFrame) -> None:
 
 def _classification_panel(axes, rows: pd.DataFrame) -> None:
     """Reliability curve of P(up) with the number of forecasts in each bin."""
-    bins = np.linspace(0.0, 1.0, 21)
-    binned = rows.groupby(
-        pd.cut(rows["predicted"], bins, include_lowest=True), observed=True
-    )
-    curve = binned.agg(
-        predicted=("predicted", "mean"),
-        realized=("realized", "mean"),
-        count=("realized", "size"),
-    )
-    axes.plot(
-        curve["predicted"],
-        curve["realized"],
-        marker="o",
-        color="tab:blue",
-        label="model",
-    )
+    bins = pd.cut(rows["predicted"], np.linspace(0.0, 1.0, 21), include_lowest=True)
+    curve = _binned_curve(axes, rows, bins, "model")
     for point in curve.itertuples():
         axes.annotate(
             str(point.count),

@@ -109,7 +109,7 @@ def test_preprocessing_is_learned_from_the_training_rows_only(table, params):
     np.testing.assert_allclose(
         imputer_medians, seen[numeric_inputs].median().to_numpy()
     )
-    assert "fechamento" not in numeric_inputs and "valor_mm_20_rel" in numeric_inputs
+    assert "fechamento" not in numeric_inputs and "abertura_mm_20_rel" in numeric_inputs
     encoder = model.named_steps["preprocess"].named_transformers_["categorical"]
     assets_seen = encoder.named_steps["one_hot"].categories_[0]
     assert list(assets_seen) == sorted(first_half["ativo"].unique())
@@ -218,6 +218,24 @@ def test_the_number_of_workers_changes_no_forecast(features, params, evaluated):
     pd.testing.assert_frame_equal(
         serial["feature_importance"], parallel["feature_importance"]
     )
+
+
+def test_without_a_holdout_there_is_no_holdout_verdict_and_no_importance(features):
+    params = fast_training_params(n_splits=3, holdout_days=0)
+    names = ("regressor_lin", "classifier_log")
+    table = prepare_training_table(features, params)
+    plan = plan_walk_forward(table, params)
+    evaluations = [
+        evaluate_training_model(table, plan, params, model_name=name) for name in names
+    ]
+    metrics = report_training_metrics(table, plan, params, *evaluations)
+    assert metrics["holdout"] is None
+    for name in names:
+        assert metrics["models"][name]["holdout"] is None
+        assert metrics["models"][name]["feature_importance"] == []
+        assert isinstance(metrics["models"][name]["verdict"]["beats_baseline"], bool)
+    assert set(collect_predictions(*evaluations)["sample"]) == {"walk_forward"}
+    assert collect_feature_importance(*evaluations).empty
 
 
 def test_training_summary_describes_what_the_export_needs(table, params, metrics):

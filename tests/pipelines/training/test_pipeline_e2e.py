@@ -23,6 +23,7 @@ def _versions(dataset_dir: Path) -> list[Path]:
 
 
 PRICE_COLUMNS = ["maximo", "minimo", "abertura", "fechamento"]
+REDENOMINATION = 1024.0
 
 
 def _train(project: KedroProject) -> str:
@@ -46,12 +47,19 @@ def trained_project(tmp_path_factory, real_raw_csv):
 
 @pytest.fixture(scope="module")
 def redenominated_project(tmp_path_factory, real_raw_csv):
-    """The real data with BTC's prices and traded value multiplied by 1,000."""
+    """The real data with BTC's prices and traded value multiplied by 1,024.
+
+    A power of two, so that the scaling itself is exact in binary floating point: with
+    1,000 the rolling sums differ in the 11th digit and the tree ensembles' tied splits
+    (equal partitions reached through different inputs) break the other way on a few
+    percent of forecasts. Any input that still carried the scale would show here as
+    it would with 1,000 (tests/modeling/test_scale_free.py checks that it can fail).
+    """
     project = KedroProject.create(tmp_path_factory.mktemp("redenominated") / "project")
     raw = pd.read_csv(real_raw_csv, sep="|", dtype={"ativo": str})
     btc = raw["ativo"] == "BTC"
-    raw.loc[btc, [*PRICE_COLUMNS, "volumeto"]] *= 1000.0
-    scaled = project.root / "raw_btc_x1000.csv"
+    raw.loc[btc, [*PRICE_COLUMNS, "volumeto"]] *= REDENOMINATION
+    scaled = project.root / "raw_btc_redenominated.csv"
     raw.to_csv(scaled, sep="|", index=False)
     project.use_raw_file(scaled)
     _train(project)
@@ -151,18 +159,6 @@ def test_progress_and_verdicts_are_logged_per_model(trained_project):
         assert f"{name} walk-forward:" in log and f"{name} hold-out:" in log
 
 
-def _numbers(value, path=""):
-    """Every number of a JSON document, keyed by its path."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _numbers(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _numbers(item, f"{path}[{index}]")
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        yield path, value
-
-
 def test_a_redenominated_coin_changes_no_forecast_and_no_metric(
     trained_project, redenominated_project
 ):
@@ -170,27 +166,21 @@ def test_a_redenominated_coin_changes_no_forecast_and_no_metric(
     reporting = "training_predictions.parquet"
     original = pd.read_parquet(project.path("reporting") / reporting)
     scaled = pd.read_parquet(redenominated_project.path("reporting") / reporting)
-    keys = ["model", "sample", "ativo", "data"]
-    original, scaled = (
-        p.sort_values(keys, ignore_index=True) for p in (original, scaled)
-    )
-    pd.testing.assert_frame_equal(original[keys], scaled[keys])
     btc = (original["ativo"] == "BTC").to_numpy()
-    np.testing.assert_allclose(
-        scaled.loc[btc, "fechamento"], 1000 * original.loc[btc, "fechamento"]
+    np.testing.assert_array_equal(
+        scaled.loc[btc, "fechamento"], REDENOMINATION * original.loc[btc, "fechamento"]
     )
-    forecasts = [
-        c for c in original.columns if c == "predicted" or c.startswith("baseline_")
-    ]
-    for column in [*forecasts, "realized"]:
-        np.testing.assert_allclose(
-            scaled[column], original[column], rtol=1e-7, atol=1e-12, err_msg=column
-        )
-    before = dict(_numbers(_latest_metrics(project)))
-    after = dict(_numbers(_latest_metrics(redenominated_project)))
-    assert before.keys() == after.keys()
-    for path, value in before.items():
-        assert after[path] == pytest.approx(value, rel=1e-4, abs=1e-9), path
+    pd.testing.assert_frame_equal(
+        scaled.drop(columns="fechamento"),
+        original.drop(columns="fechamento"),
+        check_exact=True,
+    )
+    assert (
+        _versions(redenominated_project.path("reporting") / "metrics.json")[
+            -1
+        ].read_bytes()
+        == _versions(project.path("reporting") / "metrics.json")[0].read_bytes()
+    )
 
 
 def test_a_bad_training_parameter_stops_the_run_naming_it(trained_project):
