@@ -62,3 +62,15 @@ def test_feature_layout_comes_from_globals_or_the_run(runtime_params, layout: st
     config = _catalog_config(None, **runtime_params)
     assert config["cripto_features_latest"]["layout"] == layout
     assert config["cripto_features_dated"]["dataset"]["layout"] == layout
+
+
+@pytest.mark.parametrize("env", [None, *_environments()])
+def test_the_training_run_reads_exactly_the_versioned_training_artifacts(env):
+    config = _catalog_config(env)
+    members = config["training_run"]["members"]
+    versioned = {
+        name: entry["filepath"]
+        for name, entry in config.items()
+        if entry.get("versioned") and name in pipelines["training"].all_outputs()
+    }
+    assert members == versioned

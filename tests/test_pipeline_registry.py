@@ -47,3 +47,11 @@ def test_feature_engineering_alone_does_not_import_training_libraries():
 def test_unknown_pipeline_is_a_key_error():
     with pytest.raises(KeyError):
         register_pipelines()["no_such_pipeline"]
+
+
+def test_the_default_run_exports_only_after_training_sealed_its_run():
+    order = [node.name for node in PIPELINES["__default__"].nodes]
+    assert order.index("seal_training_run") < order.index("export_models")
+    assert order.index("seal_training_run") > max(
+        order.index(name) for name in order if name.startswith("fit_")
+    )

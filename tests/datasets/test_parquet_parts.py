@@ -261,3 +261,29 @@ def test_a_dataframe_saves_as_one_part(candles, tmp_path: Path):
     dataset.save(frame)
     assert [name[:10] for name in _files(tmp_path / "frame.parquet")] == ["part-00000"]
     pd.testing.assert_frame_equal(dataset.load(), frame)
+
+
+@pytest.mark.parametrize("layout", ["file", "parts"])
+def test_leftovers_of_a_killed_write_go_at_the_next_save_but_fresh_ones_stay(
+    tmp_path: Path, candles: pd.DataFrame, layout: str
+):
+    target = tmp_path / "cripto_features_latest.parquet"
+    stale_file = tmp_path / f".{target.name}.{'a' * 32}.tmp"
+    stale_folder = tmp_path / f".{target.name}.{'b' * 32}.old"
+    fresh = tmp_path / f".{target.name}.{'c' * 32}.tmp"  # a concurrent writer's
+    unrelated = tmp_path / f".other.parquet.{'d' * 32}.tmp"
+    stale_file.write_bytes(b"half a parquet file")
+    stale_folder.mkdir()
+    (stale_folder / "part-00000.parquet").write_bytes(b"old")
+    fresh.write_bytes(b"in flight")
+    unrelated.write_bytes(b"not ours")
+    an_hour_ago = os.path.getmtime(fresh) - 3600
+    for path in (stale_file, stale_folder, unrelated):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+
+    AtomicParquetDataset(filepath=str(target), layout=layout).save(
+        FeatureTable(candles.head(500), PARAMS)
+    )
+    assert not stale_file.exists() and not stale_folder.exists()
+    assert fresh.exists() and unrelated.exists()
+    assert len(pd.read_parquet(target)) == 500

@@ -6,6 +6,7 @@ from criptos.datasets.model_registry import ModelRegistryDataset
 from criptos.datasets.packaged_file import PackagedFileDataset
 from criptos.datasets.previous_features import PreviousTableDataset
 from criptos.datasets.raw_candles import RawCandlesDataset
+from criptos.datasets.training_run import TrainingRunDataset
 
 __all__ = [
     "AtomicParquetDataset",
@@ -14,4 +15,5 @@ __all__ = [
     "PackagedFileDataset",
     "PreviousTableDataset",
     "RawCandlesDataset",
+    "TrainingRunDataset",
 ]

@@ -26,6 +26,8 @@ from criptos.datasets.parquet_parts import (
     part_name,
     publish_folder,
     put_in_place,
+    remove_stale_leftovers,
+    staging_path,
     write_remote_folder,
     write_table,
     writer_options,
@@ -290,7 +292,8 @@ class AtomicParquetDataset(ParquetDataset):
     def _replace_atomically(path: str, write: Any) -> None:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        remove_stale_leftovers(target)
+        temporary = staging_path(target)
         try:
             write(temporary)
             put_in_place(temporary, target)

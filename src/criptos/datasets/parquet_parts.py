@@ -21,7 +21,9 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import re
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -48,6 +50,9 @@ PART_PREFIX = "part-"
 DELTA_PREFIX = "delta-"
 SUFFIX = ".parquet"
 LAYOUTS = ("file", "parts")
+# Leftovers of an atomic replacement (staging or retired copies) are this old only if
+# the process that made them is gone: this process had not started writing yet.
+PROCESS_STARTED = time.time()
 
 
 def writer_options(schema: pa.Schema, compression: str) -> dict[str, Any]:
@@ -233,6 +238,35 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def staging_path(target: Path) -> Path:
+    """A unique hidden name beside ``target`` to build its replacement under."""
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+
+
+def remove_stale_leftovers(target: Path) -> list[Path]:
+    """Delete the hidden staging (``.tmp``) and retired (``.old``) copies of
+    ``target`` that a killed process left, i.e. older than this process; returns them.
+
+    Copies made after this process started may belong to a concurrent writer and stay.
+    """
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.[0-9a-f]{{32}}\.(tmp|old)$")
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for sibling in target.parent.iterdir():
+        if not pattern.match(sibling.name):
+            continue
+        try:
+            if sibling.lstat().st_mtime >= PROCESS_STARTED:
+                continue
+        except FileNotFoundError:
+            continue
+        _remove(sibling)
+        removed.append(sibling)
+        logger.info("Removed %s, left by an interrupted write", sibling)
+    return removed
+
+
 def put_in_place(staging: Path, target: Path) -> None:
     """Move ``staging`` (a file or folder) to ``target`` atomically, replacing whatever
     is there (a file or a folder); the replaced one is then deleted."""
@@ -254,7 +288,8 @@ def publish_folder(target: Path, fill: Callable[[Path], None]) -> None:
     Whatever was at ``target`` stays untouched if ``fill`` fails.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    remove_stale_leftovers(target)
+    staging = staging_path(target)
     staging.mkdir()
     try:
         fill(staging)

@@ -13,6 +13,8 @@ from typing import Any
 
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
 
+from criptos.contracts.errors import InputError
+
 REGRESSION = "regression"
 CLASSIFICATION = "classification"
 TASKS = (REGRESSION, CLASSIFICATION)
@@ -54,8 +56,9 @@ DEFAULT_VERDICT_LOSS = {REGRESSION: "mse", CLASSIFICATION: "log_loss"}
 SCALERS = ("standard", "quantile")
 
 
-class TrainingParamsError(ValueError):
-    """A training parameter is missing or invalid; the message names it."""
+class TrainingParamsError(InputError):
+    """A training parameter is missing or invalid, or does not fit the data; the
+    message names it (and the sizes involved)."""
 
 
 def _integer(name: str, value: Any, minimum: int) -> int:

@@ -7,7 +7,9 @@ fitted in well under a second.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,8 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from criptos.model_bundle import ModelBundle, PublishPolicy
+from criptos.datasets.training_run import TrainingRunDataset
+from criptos.model_bundle import ModelBundle, PublishPolicy, dump_model
 from criptos.pipelines.export.nodes import build_manifest
 
 FEATURES = ("fechamento", "retorno_log_3", "volatilidade_5")
@@ -120,8 +123,60 @@ def training_metrics(beats: bool = True) -> dict[str, Any]:
             for name, (task, _) in ESTIMATORS.items()
         },
         "folds": [],
-        "data": {},
+        "data": {"rows": 200},
+        "params": {"horizon": 1},
     }
+
+
+def training_seal(models: dict[str, Pipeline]) -> dict[str, Any]:
+    """The seal a complete training run saves last."""
+    return {"models": sorted(models), "horizon": 1, "rows": 200}
+
+
+RUN = "2026-11-27T10.00.00.000Z"
+MEMBER_FILES = {
+    "training_run_seal": "reporting/training_run_seal.json",
+    "training_metrics": "reporting/metrics.json",
+    "training_summary": "reporting/training_summary.json",
+    **{name: f"models/{name}.joblib" for name in ESTIMATORS},
+}
+
+
+def training_run_dataset(root: Path) -> TrainingRunDataset:
+    """The ``training_run`` entry over ``root`` (the catalog's layout)."""
+    return TrainingRunDataset(
+        members={name: str(root / path) for name, path in MEMBER_FILES.items()}
+    )
+
+
+def write_training_run(
+    root: Path,
+    models: dict[str, Pipeline],
+    run: str = RUN,
+    skip: tuple[str, ...] = (),
+    **documents: dict[str, Any],
+) -> None:
+    """Save one run's artifacts as Kedro's versioned datasets lay them out.
+
+    ``documents`` replace the default summary, metrics or seal; members named in
+    ``skip`` are not written (a run that failed before saving them).
+    """
+    contents: dict[str, Any] = {
+        "training_run_seal": training_seal(models),
+        "training_metrics": training_metrics(),
+        "training_summary": training_summary(models),
+        **models,
+        **documents,
+    }
+    for name, path in MEMBER_FILES.items():
+        if name in skip:
+            continue
+        target = root / path / run / Path(path).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.endswith(".json"):
+            target.write_text(json.dumps(contents[name]))
+        else:
+            target.write_bytes(dump_model(contents[name]))
 
 
 def small_bundle(

@@ -10,13 +10,17 @@ from kedro.io import DataCatalog
 from criptos.config_loader import ProjectConfigLoader
 from criptos.settings import CONFIG_LOADER_ARGS
 from tests.kedro_project import KedroProject
-from tests.pipelines.export.small_models import training_metrics, training_summary
+from tests.pipelines.export.small_models import (
+    training_metrics,
+    training_seal,
+    training_summary,
+)
 
 pytestmark = pytest.mark.e2e
 
 
 def save_training_outputs(project: KedroProject, models: dict, beats: bool) -> None:
-    """Write the five models, metrics and summary where the training pipeline would."""
+    """Write one training run's artifacts where the training pipeline would."""
     loader = ProjectConfigLoader(
         str(project.conf),
         env="local",
@@ -28,6 +32,7 @@ def save_training_outputs(project: KedroProject, models: dict, beats: bool) -> N
         catalog.save(name, model)
     catalog.save("training_summary", training_summary(models))
     catalog.save("training_metrics", training_metrics(beats=beats))
+    catalog.save("training_run_seal", training_seal(models))
 
 
 def registry_state(project: KedroProject) -> tuple[list[str], str | None]:

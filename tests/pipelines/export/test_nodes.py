@@ -6,13 +6,19 @@ import logging
 
 import pytest
 
+from criptos.datasets.training_run import TrainingRunError
 from criptos.model_bundle import REQUIRED_MANIFEST_FIELDS, is_version
 from criptos.pipelines.export.nodes import ExportError, export_models
+from criptos.pipelines.export.pipeline import EXPORTED_MODELS
 from tests.pipelines.export.small_models import (
     FEATURES,
+    RUN,
     fit_small_models,
     training_metrics,
+    training_run_dataset,
+    training_seal,
     training_summary,
+    write_training_run,
 )
 
 EXPORT = {
@@ -22,11 +28,21 @@ EXPORT = {
 }
 
 
-def test_manifest_says_everything_a_consumer_needs(small_models):
-    bundle = export_models(
-        training_summary(small_models), training_metrics(), EXPORT, **small_models
+def _export(root, models, export=EXPORT, **documents):
+    """``export_models`` on one run written under ``root`` with ``documents``."""
+    write_training_run(root, models, **documents)
+    return export_models(
+        training_run_dataset(root).load(),
+        training_seal(models),
+        export,
+        model_names=EXPORTED_MODELS,
     )
+
+
+def test_manifest_says_everything_a_consumer_needs(small_models, tmp_path):
+    bundle = _export(tmp_path, small_models)
     manifest = bundle.manifest
+    assert manifest["training_run"] == RUN
 
     assert set(REQUIRED_MANIFEST_FIELDS) <= set(manifest)
     assert is_version(manifest["version"])
@@ -64,55 +80,110 @@ def test_manifest_says_everything_a_consumer_needs(small_models):
     assert bundle.policy.move_latest
 
 
-def test_require_beats_baseline_holds_latest_back(small_models, caplog):
+def test_require_beats_baseline_holds_latest_back(small_models, tmp_path):
     export = {**EXPORT, "require_beats_baseline": True, "keep_last": 3}
-    bundle = export_models(
-        training_summary(small_models),
-        training_metrics(beats=False),
-        export,
-        **small_models,
+    bundle = _export(
+        tmp_path, small_models, export, training_metrics=training_metrics(beats=False)
     )
     assert not bundle.policy.move_latest
     assert bundle.policy.keep_last == 3
     assert "do(es) not beat" in bundle.policy.reason
 
 
-def test_losers_are_published_with_a_warning_by_default(small_models, caplog):
+def test_losers_are_published_with_a_warning_by_default(small_models, tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        bundle = export_models(
-            training_summary(small_models),
-            training_metrics(beats=False),
-            EXPORT,
-            **small_models,
+        bundle = _export(
+            tmp_path, small_models, training_metrics=training_metrics(beats=False)
         )
     assert bundle.policy.move_latest
     assert "do(es) not beat the baseline" in caplog.text
 
 
-def test_models_fitted_on_other_columns_are_refused(small_models):
+def test_models_fitted_on_other_columns_are_refused(small_models, tmp_path):
     summary = training_summary(small_models)
     summary["feature_columns"] = summary["feature_columns"][::-1]
     with pytest.raises(ExportError, match="different runs"):
-        export_models(summary, training_metrics(), EXPORT, **small_models)
+        _export(tmp_path, small_models, training_summary=summary)
 
 
-def test_metrics_without_a_tested_verdict_are_refused(small_models):
+def test_metrics_without_a_tested_verdict_are_refused(small_models, tmp_path):
     metrics = training_metrics()
     del metrics["models"]["regressor_rf"]["verdict"]
     with pytest.raises(ExportError, match=r"no tested verdict.*regressor_rf"):
-        export_models(training_summary(small_models), metrics, EXPORT, **small_models)
+        _export(tmp_path, small_models, training_metrics=metrics)
 
 
-def test_a_model_without_metrics_is_refused(small_models):
+def test_a_model_without_metrics_is_refused(small_models, tmp_path):
     metrics = training_metrics()
     del metrics["models"]["regressor_gbr"]
     with pytest.raises(ExportError, match="regressor_gbr"):
-        export_models(training_summary(small_models), metrics, EXPORT, **small_models)
+        _export(tmp_path, small_models, training_metrics=metrics)
 
 
-def test_a_model_missing_from_the_summary_is_refused():
+def test_a_model_missing_from_the_summary_is_refused(tmp_path):
     models = fit_small_models()
     summary = training_summary(models)
     del summary["models"]["classifier_rf"]
     with pytest.raises(ExportError, match="classifier_rf"):
-        export_models(summary, training_metrics(), EXPORT, **models)
+        _export(tmp_path, models, training_summary=summary)
+
+
+def test_a_run_whose_artifacts_disagree_is_refused(small_models, tmp_path):
+    summary = {**training_summary(small_models), "horizon": 3}
+    with pytest.raises(ExportError, match=r"disagree.*summary: horizon 3"):
+        _export(tmp_path, small_models, training_summary=summary)
+
+
+def test_an_incomplete_newer_run_is_skipped_for_the_newest_complete_one(
+    small_models, tmp_path, caplog
+):
+    newer = "2026-11-28T10.00.00.000Z"
+    write_training_run(tmp_path, small_models)
+    # A newer run killed after one model: its classifier_log must not be published.
+    write_training_run(
+        tmp_path,
+        fit_small_models(),
+        run=newer,
+        skip=("training_run_seal", "training_metrics", "training_summary"),
+    )
+    runs = training_run_dataset(tmp_path).load()
+    assert runs.complete == [RUN] and newer in runs.incomplete
+    with caplog.at_level(logging.WARNING):
+        bundle = export_models(
+            runs, training_seal(small_models), EXPORT, model_names=EXPORTED_MODELS
+        )
+    assert bundle.manifest["training_run"] == RUN
+    assert f"Training run {newer} is incomplete" in caplog.text
+    with pytest.raises(TrainingRunError, match=rf"{newer}.*incomplete.*missing"):
+        export_models(
+            runs,
+            training_seal(small_models),
+            {**EXPORT, "run": newer},
+            model_names=EXPORTED_MODELS,
+        )
+
+
+def test_without_a_complete_run_nothing_is_exported(small_models, tmp_path):
+    write_training_run(tmp_path, small_models, skip=("training_run_seal",))
+    with pytest.raises(TrainingRunError, match="no complete training run"):
+        export_models(
+            training_run_dataset(tmp_path).load(),
+            training_seal(small_models),
+            EXPORT,
+            model_names=EXPORTED_MODELS,
+        )
+
+
+@pytest.mark.parametrize(
+    ("export", "named"),
+    [
+        ({"keep_last": 1.5}, "export.keep_last"),
+        ({"keep_last": "2"}, "export.keep_last"),
+        ({"keep_last": 0}, "export.keep_last"),
+        ({"require_beats_baseline": "yes"}, "export.require_beats_baseline"),
+        ({"run": 20261127}, "export.run"),
+    ],
+)
+def test_bad_export_parameters_are_named(small_models, tmp_path, export, named):
+    with pytest.raises(ExportError, match=named):
+        _export(tmp_path, small_models, {**EXPORT, **export})

@@ -10,7 +10,7 @@ import pytest
 
 from criptos.modeling.columns import select_feature_columns
 from criptos.modeling.labels import DIRECTION_TARGET, RETURN_TARGET
-from criptos.modeling.params import MODEL_NAMES
+from criptos.modeling.params import MODEL_NAMES, TrainingParamsError
 from criptos.modeling.report import rounded
 from criptos.pipelines.training.nodes import (
     collect_feature_importance,
@@ -276,3 +276,23 @@ def test_rounding_is_json_safe():
         "a": 0.333333,
         "b": [None, 2, True],
     }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"horizon": 100_000}, r"training.horizon \(100000 days\) is longer.*399 days"),
+        ({"horizon": 50_000}, r"training.horizon \(50000 days\)"),
+        ({"holdout_days": 395}, r"walk-forward on \d+ labelled dates.*holdout_days"),
+    ],
+)
+def test_a_plan_the_data_cannot_hold_stops_before_any_fit(features, overrides, message):
+    params = fast_training_params(**overrides)
+    with pytest.raises(TrainingParamsError, match=message):
+        plan_walk_forward(prepare_training_table(features, params), params)
+
+
+def test_a_one_day_feature_table_is_refused_by_name(features):
+    one_day = features[features["data"] == features["data"].min()]
+    with pytest.raises(TrainingParamsError, match="longest asset history"):
+        prepare_training_table(one_day, fast_training_params())

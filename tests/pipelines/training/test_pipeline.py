@@ -23,8 +23,9 @@ def test_one_evaluation_and_one_final_fit_node_per_model():
         "plot_verdicts",
         "plot_feature_importance",
         "summarize_training",
+        "seal_training_run",
     } <= names
-    assert len(names) == 11 + 2 * len(MODEL_NAMES)
+    assert len(names) == 12 + 2 * len(MODEL_NAMES)
 
 
 def test_inputs_and_outputs_are_the_catalog_contract():
@@ -32,9 +33,9 @@ def test_inputs_and_outputs_are_the_catalog_contract():
     assert pipeline.inputs() == {"cripto_features_latest", "params:training"}
     # training_metrics and training_predictions feed the plots, so they are not free
     # outputs of the pipeline, but they are persisted (see the catalog test).
+    # The seal is saved last: every other artifact of the run is one of its inputs.
     assert pipeline.outputs() == {
-        *MODEL_NAMES,
-        "training_summary",
+        "training_run_seal",
         "evaluation_by_fold_plot",
         "evaluation_by_asset_plot",
         "predicted_vs_realized_plot",
@@ -42,10 +43,14 @@ def test_inputs_and_outputs_are_the_catalog_contract():
         "feature_importance_plot",
     }
     assert {
+        *MODEL_NAMES,
+        "training_summary",
         "training_metrics",
         "training_predictions",
         "feature_importance",
     } <= pipeline.all_outputs()
+    seal = next(node for node in pipeline.nodes if node.name == "seal_training_run")
+    assert set(seal.inputs) == {*MODEL_NAMES, "training_summary", "training_metrics"}
 
 
 def test_training_runs_by_default_after_feature_engineering():

@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from criptos.datasets.training_run import TrainingRuns
 from criptos.model_bundle import VERSION_FORMAT, ModelBundle, PublishPolicy
 from criptos.pipelines.export.provenance import (
     git_commit,
@@ -160,24 +161,98 @@ def publish_policy(manifest: dict[str, Any], export: dict[str, Any]) -> PublishP
     return PublishPolicy(move_latest=True, keep_last=keep_last)
 
 
+def _check_run_agrees(
+    run: str, seal: dict[str, Any], summary: dict[str, Any], metrics: dict[str, Any]
+) -> None:
+    """The seal, the summary and the metrics of one run describe the same training."""
+    described = {
+        "seal": (seal.get("horizon"), seal.get("rows")),
+        "summary": (
+            summary.get("horizon"),
+            summary.get("training_data", {}).get("rows"),
+        ),
+        "metrics": (
+            metrics.get("params", {}).get("horizon"),
+            metrics.get("data", {}).get("rows"),
+        ),
+    }
+    if len(set(described.values())) > 1:
+        found = "; ".join(
+            f"{name}: horizon {horizon}, {rows} rows"
+            for name, (horizon, rows) in described.items()
+        )
+        raise ExportError(
+            f"training run {run}: its artifacts disagree ({found}); nothing published"
+        )
+
+
+def check_export_params(export: dict[str, Any]) -> None:
+    """Refuse export parameters of the wrong type, naming them."""
+    keep_last = export.get("keep_last")
+    if keep_last is not None and (
+        isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 1
+    ):
+        raise ExportError(
+            f"export.keep_last must be null or an integer >= 1, got {keep_last!r}"
+        )
+    if not isinstance(export.get("require_beats_baseline", False), bool):
+        raise ExportError(
+            "export.require_beats_baseline must be true or false, got "
+            f"{export['require_beats_baseline']!r}"
+        )
+    run = export.get("run")
+    if run is not None and not isinstance(run, str):
+        raise ExportError(
+            f"export.run must be null or a training run id such as "
+            f"2026-12-01T10.15.00.000Z, got {run!r}"
+        )
+
+
 def export_models(
-    training_summary: dict[str, Any],
-    training_metrics: dict[str, Any],
+    training_run: TrainingRuns,
+    newest_seal: dict[str, Any],
     export: dict[str, Any],
-    **models: Any,
+    model_names: tuple[str, ...],
 ) -> ModelBundle:
-    """Bundle the trained models with their manifest for ``model_registry`` to publish."""
+    """Bundle the models of one complete training run with their manifest.
+
+    The run is ``export.run`` or the newest complete one; its seal, summary, metrics
+    and models must agree (models, horizon, rows, feature columns), or nothing is
+    published. ``newest_seal`` (the newest run's seal) makes ``kedro run`` export
+    after training; it must list the models this export publishes.
+    """
+    check_export_params(export)
+    if sorted(newest_seal.get("models", [])) != sorted(model_names):
+        raise ExportError(
+            f"the newest training run sealed models {newest_seal.get('models')}, "
+            f"the export publishes {sorted(model_names)}"
+        )
+    run = training_run.load(export.get("run"))
+    for other, lacks in training_run.newer_incomplete(run.run).items():
+        logger.warning(
+            "Training run %s is incomplete (no %s): exporting run %s instead",
+            other,
+            ", ".join(lacks),
+            run.run,
+        )
+    summary = run.artifacts["training_summary"]
+    metrics = run.artifacts["training_metrics"]
+    _check_run_agrees(run.run, run.artifacts["training_run_seal"], summary, metrics)
+    models = {name: run.artifacts[name] for name in model_names}
     manifest = build_manifest(
-        training_summary,
-        training_metrics,
+        summary,
+        metrics,
         models,
         features_file=str(export.get("features_file", "")),
         now=datetime.now(UTC),
     )
+    manifest["training_run"] = run.run
     policy = publish_policy(manifest, export)
     logger.info(
-        "Exporting %d models as version %s (horizon %d d, %d feature columns)",
+        "Exporting %d models of training run %s as version %s (horizon %d d, %d "
+        "feature columns)",
         len(models),
+        run.run,
         manifest["version"],
         manifest["horizon_days"],
         len(manifest["feature_columns"]),

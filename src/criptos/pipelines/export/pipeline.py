@@ -1,10 +1,12 @@
-"""The export pipeline: the five trained models to one version of ``model_registry``."""
+"""The export pipeline: the models of one training run to one ``model_registry`` version."""
+
+from functools import partial, update_wrapper
 
 from kedro.pipeline import Node, Pipeline
 
 from criptos.pipelines.export.nodes import export_models
 
-# The trained models that make one version (catalog entries of the training pipeline).
+# The trained models that make one version (members of the training_run entry).
 EXPORTED_MODELS: tuple[str, ...] = (
     "regressor_lin",
     "regressor_gbr",
@@ -18,12 +20,13 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                func=export_models,
+                func=update_wrapper(
+                    partial(export_models, model_names=EXPORTED_MODELS), export_models
+                ),
                 inputs={
-                    "training_summary": "training_summary",
-                    "training_metrics": "training_metrics",
+                    "training_run": "training_run",
+                    "newest_seal": "training_run_seal",
                     "export": "params:export",
-                    **{name: name for name in EXPORTED_MODELS},
                 },
                 outputs="model_registry",
                 name="export_models",

@@ -13,7 +13,7 @@ from criptos.modeling.estimators import limited_openmp_threads
 from criptos.modeling.evaluation import evaluate_model, fit_model
 from criptos.modeling.folds import WalkForwardPlan, walk_forward_plan
 from criptos.modeling.labels import add_labels
-from criptos.modeling.params import TrainingParams
+from criptos.modeling.params import TrainingParams, TrainingParamsError
 from criptos.modeling.report import build_metrics_report, build_training_summary
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ def prepare_training_table(
 ) -> pd.DataFrame:
     """Check the training parameters, then label the feature rows (unlabelled rows dropped)."""
     params = TrainingParams.from_dict(training)
+    _check_horizon_fits(features, params.horizon)
     table = add_labels(features, params.horizon)
     columns = select_feature_columns(table, params.excluded_columns)
     logger.info(
@@ -40,6 +41,19 @@ def prepare_training_table(
     return table
 
 
+def _check_horizon_fits(features: pd.DataFrame, horizon: int) -> None:
+    """Refuse a horizon no asset's history is long enough to label, before any fit."""
+    if features.empty:
+        raise TrainingParamsError("the feature table has no rows to train on")
+    spans = features.groupby("ativo", sort=True)["data"].agg(["min", "max"])
+    longest = int((spans["max"] - spans["min"]).max().days)
+    if horizon > longest:
+        raise TrainingParamsError(
+            f"training.horizon ({horizon} days) is longer than the longest asset history "
+            f"({longest} days between its first and last candle): no row can be labelled"
+        )
+
+
 def plan_walk_forward(table: pd.DataFrame, training: dict[str, Any]) -> WalkForwardPlan:
     """Walk-forward folds of refits and the hold-out over the labelled dates."""
     params = TrainingParams.from_dict(training)
@@ -54,7 +68,12 @@ def plan_walk_forward(table: pd.DataFrame, training: dict[str, Any]) -> WalkForw
             holdout_days=params.holdout_days,
         )
     except ValueError as error:
-        raise ValueError(f"cannot plan the walk-forward: {error}") from None
+        raise TrainingParamsError(
+            f"cannot plan the walk-forward on {table['data'].nunique()} labelled dates "
+            f"(training.n_splits {params.n_splits}, gap {params.gap}, holdout_days "
+            f"{params.holdout_days}, retrain_every_days {params.retrain_every_days}): "
+            f"{error}"
+        ) from None
     for fold in plan.folds:
         logger.info("Fold %s", fold.describe())
     if plan.holdout is not None:
@@ -153,3 +172,18 @@ def summarize_training(
     params = TrainingParams.from_dict(training)
     columns = select_feature_columns(table, params.excluded_columns)
     return build_training_summary(table, columns, params, training_metrics)
+
+
+def seal_training_run(
+    training_summary: dict[str, Any], training_metrics: dict[str, Any], **models: Any
+) -> dict[str, Any]:
+    """The run's seal, saved after every other artifact of the run.
+
+    Its presence under a run's version marks the run complete (``training_run`` reads
+    only sealed runs), and the export waits for it within one ``kedro run``.
+    """
+    return {
+        "models": sorted(models),
+        "horizon": training_summary["horizon"],
+        "rows": training_metrics["data"]["rows"],
+    }

@@ -23,6 +23,7 @@ from criptos.pipelines.training.nodes import (
     plan_walk_forward,
     prepare_training_table,
     report_training_metrics,
+    seal_training_run,
     summarize_training,
 )
 
@@ -122,6 +123,16 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["training_table", "params:training", "training_metrics"],
                 outputs="training_summary",
                 name="summarize_training",
+            ),
+            Node(
+                func=seal_training_run,
+                inputs={
+                    "training_summary": "training_summary",
+                    "training_metrics": "training_metrics",
+                    **{name: name for name in MODEL_NAMES},
+                },
+                outputs="training_run_seal",
+                name="seal_training_run",
             ),
         ]
     )
