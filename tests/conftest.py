@@ -40,3 +40,9 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_signing_key_unless_a_test_sets_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signing key in the developer's shell must not change what other tests see."""
+    monkeypatch.delenv("CRIPTOS_REGISTRY_SIGNING_KEY", raising=False)

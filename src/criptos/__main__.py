@@ -1,4 +1,8 @@
-"""Makes the project runnable as ``criptos`` and ``python -m criptos``."""
+"""Makes the project runnable as ``criptos`` and ``python -m criptos``.
+
+``criptos [run options]`` is ``kedro run`` (see ``criptos.cli``);
+``criptos verify-bundle [options]`` checks a published model version.
+"""
 
 import sys
 from pathlib import Path
@@ -12,6 +16,11 @@ def main(*args: Any, **kwargs: Any) -> Any:
     package_name = Path(__file__).parent.name
     configure_project(package_name)
     kwargs["standalone_mode"] = not hasattr(sys, "ps1")
+    arguments = list(args[0]) if args else sys.argv[1:]
+    if arguments[:1] == ["verify-bundle"]:
+        from criptos.cli import verify_bundle  # noqa: PLC0415 (only this command)
+
+        return verify_bundle(arguments[1:], prog_name="criptos verify-bundle", **kwargs)
     run = find_run_command(package_name)
     return run(*args, **kwargs)
 

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 
 from criptos.datasets import ModelRegistryDataset
+from criptos.datasets.model_registry import _version_key
+from criptos.model_bundle import is_version
 from tests.kedro_project import KedroProject
 from tests.s3.helpers import MODELS, RUN_DATE, output_tail, prepare_bucket, run_s3
 from tests.s3_server import SeaweedS3
@@ -20,11 +22,13 @@ from tests.s3_server import SeaweedS3
 pytestmark = pytest.mark.e2e
 
 BUCKET = "criptos-data"  # the seed's bucket, the s3 environment's default
-VERSION = re.compile(r"^models/(\d{8}T\d{6}Z)/manifest\.json$")
+VERSION = re.compile(r"^models/([^/]+)/manifest\.json$")
 
 
 def versions_in(keys: list[str]) -> list[str]:
-    return sorted(match.group(1) for key in keys if (match := VERSION.match(key)))
+    """Version names under ``models/``, in time order (``criptos.model_bundle``)."""
+    found = (match.group(1) for key in keys if (match := VERSION.match(key)))
+    return sorted((name for name in found if is_version(name)), key=_version_key)
 
 
 @pytest.fixture(scope="module")

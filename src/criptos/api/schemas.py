@@ -33,7 +33,7 @@ class PredictionResponse(BaseModel):
     as_of: date = Field(description="Date of the feature row the predictions use.")
     last_close: float = Field(description="Close (fechamento) on the as_of date.")
     horizon_days: int
-    model_version: str = Field(examples=["20261127T101500Z"])
+    model_version: str = Field(examples=["20261127T101500123456Z-3fa9"])
     predictions: dict[str, RegressionPrediction | ClassificationPrediction]
 
 

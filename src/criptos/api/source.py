@@ -3,7 +3,10 @@
 The service never builds a path itself. The model registry dataset reads
 ``latest/manifest.json`` and ``<version>/`` under its root, and the features
 dataset reads the latest feature file, both as configured in the project's
-``catalog.yml``/``globals.yml`` of the environment (local disk, S3, ...).
+``catalog.yml``/``globals.yml`` of the environment (local disk, S3, ...). With
+``CRIPTOS_REGISTRY_SIGNING_KEY`` set in the service's environment, the registry
+refuses unsigned or wrongly signed versions; the refusal reaches ``/models`` as stage
+``signature`` with its reason, and the version in use keeps serving.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project, is_kedro_project
 
-from criptos.api.predictions import BundleLike
+from criptos.api.predictions import BundleLike, VersionRefused
 from criptos.api.settings import Settings
+from criptos.datasets.model_registry import BundleSignatureError
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +103,11 @@ class KedroModelSource:
         return self._registry.latest_manifest()
 
     def load_version(self, version: str) -> BundleLike:
-        return self._registry.load_version(version)
+        """The verified bundle; a signature refusal keeps its reason (it has no path)."""
+        try:
+            return self._registry.load_version(version)
+        except BundleSignatureError as refused:
+            raise VersionRefused("signature", str(refused)) from refused
 
     def load_features(self) -> pd.DataFrame:
         return self._catalog.load(self._features_dataset)

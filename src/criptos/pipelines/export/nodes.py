@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from criptos.datasets.training_run import TrainingRuns
-from criptos.model_bundle import VERSION_FORMAT, ModelBundle, PublishPolicy
+from criptos.model_bundle import ModelBundle, PublishPolicy, make_version
 from criptos.pipelines.export.provenance import (
     git_commit,
     library_versions,
@@ -123,7 +123,7 @@ def build_manifest(
     now = now.astimezone(UTC)
     names = sorted(models)
     return {
-        "version": now.strftime(VERSION_FORMAT),
+        "version": make_version(now),
         "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "horizon_days": int(summary["horizon"]),
         "models": model_entries(summary, models),
