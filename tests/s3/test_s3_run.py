@@ -14,8 +14,9 @@ import pytest
 
 from criptos.datasets import ModelRegistryDataset
 from criptos.datasets.model_registry import _version_key
-from criptos.model_bundle import is_version
+from criptos.model_bundle import dump_model, is_version
 from tests.kedro_project import KedroProject
+from tests.pipelines.export.small_models import fit_small_models
 from tests.s3.helpers import MODELS, RUN_DATE, output_tail, prepare_bucket, run_s3
 from tests.s3_server import SeaweedS3
 
@@ -171,3 +172,38 @@ def test_bucket_is_a_run_parameter(
     assert "features/cripto_features_latest.parquet" in seaweedfs.list_keys(
         "another-bucket"
     )
+
+
+def test_a_newer_incomplete_training_run_in_the_bucket_is_not_exported(
+    seaweedfs: SeaweedS3, s3_project: KedroProject, first_run: list[str]
+) -> None:
+    """What a training run killed after one model leaves, then an export."""
+    client = seaweedfs.client()
+    (complete_run,) = {
+        key.split("/")[2]
+        for key in first_run
+        if key.startswith("artifacts/classifier_log.joblib/")
+    }
+    stranger = fit_small_models()["classifier_log"]
+    client.put_object(
+        Bucket=BUCKET,
+        Key="artifacts/classifier_log.joblib/2999-01-01T00.00.00.000Z/classifier_log.joblib",
+        Body=dump_model(stranger),
+    )
+    result = run_s3(s3_project, seaweedfs, "--pipelines", "export", bucket=BUCKET)
+    assert result.returncode == 0, output_tail(result)
+    assert "2999-01-01T00.00.00.000Z is incomplete" in " ".join(
+        (result.stdout + result.stderr).split()
+    )
+    latest = json.loads(
+        client.get_object(Bucket=BUCKET, Key="models/latest/manifest.json")[
+            "Body"
+        ].read()
+    )
+    assert latest["training_run"] == complete_run
+    buffer = io.BytesIO()
+    client.download_fileobj(BUCKET, "models/latest/classifier_log.joblib", buffer)
+    published = joblib.load(io.BytesIO(buffer.getvalue()))
+    # The trained pipeline (scale-free step first), not the stranger.
+    assert "scale_free" in published.named_steps
+    assert "scale_free" not in stranger.named_steps

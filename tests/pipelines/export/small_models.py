@@ -24,7 +24,12 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from criptos.datasets.training_run import TrainingRunDataset
-from criptos.model_bundle import ModelBundle, PublishPolicy, dump_model
+from criptos.model_bundle import (
+    VERSION_FORMAT,
+    ModelBundle,
+    PublishPolicy,
+    dump_model,
+)
 from criptos.pipelines.export.nodes import build_manifest
 
 FEATURES = ("fechamento", "retorno_log_3", "volatilidade_5")
@@ -186,13 +191,16 @@ def small_bundle(
     beats: bool = True,
 ) -> ModelBundle:
     """Version number ``index`` (one minute apart) of a bundle of ``models``."""
+    moment = FIRST_VERSION_TIME + timedelta(minutes=index)
     manifest = build_manifest(
         training_summary(models),
         training_metrics(beats),
         models,
         features_file="features/cripto_features_20261127.parquet",
-        now=FIRST_VERSION_TIME + timedelta(minutes=index),
+        now=moment,
     )
+    # Export names versions with a random suffix; tests need to know the name ahead.
+    manifest["version"] = f"{moment.strftime(VERSION_FORMAT)}-{index:04x}"
     return ModelBundle(
         manifest=manifest, models=models, policy=policy or PublishPolicy()
     )
