@@ -11,7 +11,7 @@ import pytest
 from kedro.io import DatasetError
 from sklearn.pipeline import Pipeline
 
-from criptos.datasets import ModelRegistryDataset
+from criptos.datasets import ModelRegistryDataset, local_files
 from criptos.datasets import model_registry as registry_module
 from criptos.datasets.model_registry import ModelRegistryError
 from criptos.model_bundle import (
@@ -248,7 +248,7 @@ def test_stale_partial_versions_are_removed_complete_ones_counted(
     )
 
     # As seen by a process that started later (and with no grace period):
-    monkeypatch.setattr(registry_module, "_PROCESS_START", time.time() + 60)
+    monkeypatch.setattr(local_files, "PROCESS_START", time.time() + 60)
     monkeypatch.setattr(registry_module, "STALE_MIN_AGE_SECONDS", -60.0)
     registry.save(small_bundle(small_models, index=1, policy=policy))
 

@@ -15,6 +15,12 @@ from kedro.io import DatasetError
 from kedro.io.core import get_filepath_str
 from kedro_datasets.pandas import ParquetDataset
 
+from criptos.datasets.local_files import (
+    publish_folder,
+    put_in_place,
+    remove_stale_leftovers,
+    staging_path,
+)
 from criptos.datasets.parquet_parts import (
     LAYOUTS,
     STATE_FILE,
@@ -24,10 +30,6 @@ from criptos.datasets.parquet_parts import (
     list_parts,
     name_of,
     part_name,
-    publish_folder,
-    put_in_place,
-    remove_stale_leftovers,
-    staging_path,
     write_remote_folder,
     write_table,
     writer_options,

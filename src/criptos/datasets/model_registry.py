@@ -33,14 +33,12 @@ touched. ``versions()`` and ``keep_last`` count complete versions only.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import json
 import logging
 import os
 import posixpath
 import re
-import shutil
 import time
 import uuid
 from copy import deepcopy
@@ -50,6 +48,7 @@ from typing import Any
 import fsspec
 from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 
+from criptos.datasets import local_files
 from criptos.model_bundle import (
     LATEST,
     MANIFEST_FILE,
@@ -398,19 +397,19 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
         root = Path(self._root)
         root.mkdir(parents=True, exist_ok=True)
         target = root / version
-        staging = _staging_path(root, version)
+        staging = local_files.staging_path(root / version)
         try:
             self._fill_folder(staging, files, manifest)
         except BaseException:
             logger.error(
                 "Writing version %s failed; removing its staging folder", version
             )
-            _remove_path(staging)
+            local_files.remove_path(staging)
             raise
         try:
-            _rename_no_replace(staging, target)
+            local_files.rename_no_replace(staging, target)
         except BaseException as exc:
-            _remove_path(staging)
+            local_files.remove_path(staging)
             if not isinstance(exc, OSError) or exc.errno not in (
                 errno.EEXIST,
                 errno.ENOTEMPTY,
@@ -423,7 +422,7 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
                 "of this version is in flight, or one died (a later save removes it "
                 "once stale)"
             ) from None
-        _fsync_quietly(root)  # the rename is done: durability only
+        local_files.fsync_quietly(root)  # the rename is done: durability only
 
     def _fill_folder(
         self, folder: Path, files: dict[str, bytes], manifest: dict
@@ -434,21 +433,21 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
         for file_name, content in contents.items():
             path = folder / file_name
             self._fs.pipe_file(str(path), content)
-            _fsync(path)
-        _fsync(folder)
+            local_files.fsync(path)
+        local_files.fsync(folder)
 
     def _move_latest(self, files: dict[str, bytes], manifest: dict) -> None:
         """Point ``latest`` at the new version (see the module doc for what readers see)."""
         if self._protocol == "file":
             root = Path(self._root)
-            staging = _staging_path(root, LATEST)
+            staging = local_files.staging_path(root / LATEST)
             try:
                 self._fill_folder(staging, files, manifest)
-                _swap_in(staging, root / LATEST)
+                local_files.swap_in(staging, root / LATEST)
             except BaseException:
-                _remove_path(staging)
+                local_files.remove_path(staging)
                 raise
-            _fsync_quietly(root)  # the rename is done: durability only
+            local_files.fsync_quietly(root)  # the rename is done: durability only
         else:
             self._move_latest_remotely(files, manifest)
         logger.info("latest now points to model version %s", manifest["version"])
@@ -529,9 +528,9 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
             try:
                 if self._protocol == "file":
                     root = Path(self._root)
-                    trash = _staging_path(root, version)
+                    trash = local_files.staging_path(root / version)
                     os.rename(root / version, trash)
-                    _remove_path(trash)
+                    local_files.remove_path(trash)
                 else:
                     self._fs.rm_file(self._path(version, MANIFEST_FILE))
                     self._fs.rm(self._path(version), recursive=True)
@@ -545,7 +544,7 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
 
     def _remove_leftovers(self) -> None:
         """Remove what dead saves left behind; never fails the save."""
-        cutoff = min(_PROCESS_START, time.time() - STALE_MIN_AGE_SECONDS)
+        cutoff = min(local_files.PROCESS_START, time.time() - STALE_MIN_AGE_SECONDS)
         try:
             if self._protocol == "file":
                 self._remove_local_leftovers(Path(self._root), cutoff)
@@ -571,8 +570,8 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
                 continue
             doomed.extend(c for c in entry.iterdir() if _LEFTOVER.match(c.name))
         for path in doomed:
-            if _newest_mtime(path) < cutoff:
-                _remove_path(path)
+            if local_files.newest_mtime(path) < cutoff:
+                local_files.remove_path(path)
                 logger.info("Removed %s, left by a save that did not finish", path)
 
     def _remove_remote_leftovers(self, cutoff: float) -> None:
@@ -618,25 +617,6 @@ STALE_MIN_AGE_SECONDS = 3600.0
 upload to an object store may leave a partial version untouched for a while."""
 
 _LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{32}\.(?:tmp|old)$")
-_IMPORTED = time.time()
-
-
-def _process_start() -> float:
-    """When this process started (epoch seconds, from Linux /proc), else import time."""
-    try:
-        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[19])  # field 22, starttime, in clock ticks after boot
-        boot = next(
-            int(line.split()[1])
-            for line in Path("/proc/stat").read_text().splitlines()
-            if line.startswith("btime ")
-        )
-        return min(boot + ticks / os.sysconf("SC_CLK_TCK"), _IMPORTED)
-    except (OSError, ValueError, IndexError, StopIteration):
-        return _IMPORTED
-
-
-_PROCESS_START = _process_start()
 
 
 def _version_key(name: str) -> tuple[str, str, str, str]:
@@ -649,124 +629,12 @@ def _version_key(name: str) -> tuple[str, str, str, str]:
     return seconds, micro, suffix, name
 
 
-def _staging_path(root: Path, name: str) -> Path:
-    return root / f".{name}.{uuid.uuid4().hex}.tmp"
-
-
-def _fsync(path: Path) -> None:
-    if os.name == "nt" and path.is_dir():
-        return  # Windows cannot open a folder to flush it
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _fsync_quietly(path: Path) -> None:
-    try:
-        _fsync(path)
-    except OSError as exc:
-        logger.warning("Could not flush %s to disk: %s", path, exc)
-
-
-def _remove_path(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _newest_mtime(path: Path) -> float:
-    """The latest modification time of ``path`` and of everything under it."""
-    try:
-        newest = path.lstat().st_mtime
-    except FileNotFoundError:
-        return float("inf")  # gone meanwhile: nothing to remove
-    if path.is_dir() and not path.is_symlink():
-        for folder, names, files in os.walk(path):
-            for name in [*names, *files]:
-                try:
-                    newest = max(newest, os.lstat(os.path.join(folder, name)).st_mtime)
-                except FileNotFoundError:
-                    continue
-    return newest
-
-
 def _modified(info: dict[str, Any]) -> float | None:
     """Epoch seconds an object store says an object was last written, if it says."""
     moment = info.get("LastModified", info.get("mtime", info.get("last_modified")))
     if moment is None:
         return None
     return moment.timestamp() if hasattr(moment, "timestamp") else float(moment)
-
-
-_AT_FDCWD = -100
-_RENAME_NOREPLACE = 1
-_RENAME_EXCHANGE = 2
-
-
-def _renameat2(source: Path, target: Path, flags: int) -> bool:
-    """Linux ``renameat2``: True when done, False where the system lacks it or the
-    flag; any other failure raises ``OSError`` (e.g. ``FileExistsError``)."""
-    try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    function.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    function.restype = ctypes.c_int
-    if (
-        function(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags)
-        == 0
-    ):
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-        return False
-    raise OSError(code, os.strerror(code), str(source), None, str(target))
-
-
-def _rename_no_replace(source: Path, target: Path) -> None:
-    """Rename ``source`` to ``target``; ``FileExistsError`` if ``target`` exists."""
-    if _renameat2(source, target, _RENAME_NOREPLACE):
-        return
-    if os.path.lexists(target):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
-    os.rename(source, target)  # refuses a folder that appeared meanwhile and has files
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Put folder ``staging`` at ``target`` in one atomic step, then delete the
-    replaced folder. Without ``renameat2`` (not Linux) two renames replace it."""
-    for _ in range(5):
-        try:
-            if not os.path.lexists(target):
-                _rename_no_replace(staging, target)
-                return
-            if _renameat2(staging, target, _RENAME_EXCHANGE):
-                _remove_path(staging)  # the replaced folder, now under staging's name
-                return
-        except FileNotFoundError:  # the target went away meanwhile: try again
-            continue
-        except OSError as exc:  # another save put a target there first: exchange
-            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                raise
-            continue
-        logger.warning(
-            "No atomic folder exchange here: replacing %s in two renames", target
-        )
-        retired = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-        os.rename(target, retired)
-        os.rename(staging, target)
-        _remove_path(retired)
-        return
-    raise ModelRegistryError(f"could not put {staging} in place of {target}")
 
 
 __all__ = [

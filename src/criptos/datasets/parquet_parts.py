@@ -18,14 +18,10 @@ On the local disk a folder is built beside its target and swapped in with one at
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import re
 import shutil
-import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,9 +46,6 @@ PART_PREFIX = "part-"
 DELTA_PREFIX = "delta-"
 SUFFIX = ".parquet"
 LAYOUTS = ("file", "parts")
-# Leftovers of an atomic replacement (staging or retired copies) are this old only if
-# the process that made them is gone: this process had not started writing yet.
-PROCESS_STARTED = time.time()
 
 
 def writer_options(schema: pa.Schema, compression: str) -> dict[str, Any]:
@@ -214,90 +207,6 @@ class PartsTable:
 
 
 # -- writing folders -----------------------------------------------------------------
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(source: Path, target: Path) -> bool:
-    """Swap two existing paths atomically (Linux renameat2); False where unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    result = renameat2(
-        _AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), _RENAME_EXCHANGE
-    )
-    return result == 0
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def staging_path(target: Path) -> Path:
-    """A unique hidden name beside ``target`` to build its replacement under."""
-    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-
-
-def remove_stale_leftovers(target: Path) -> list[Path]:
-    """Delete the hidden staging (``.tmp``) and retired (``.old``) copies of
-    ``target`` that a killed process left, i.e. older than this process; returns them.
-
-    Copies made after this process started may belong to a concurrent writer and stay.
-    """
-    pattern = re.compile(rf"^\.{re.escape(target.name)}\.[0-9a-f]{{32}}\.(tmp|old)$")
-    removed = []
-    if not target.parent.is_dir():
-        return removed
-    for sibling in target.parent.iterdir():
-        if not pattern.match(sibling.name):
-            continue
-        try:
-            if sibling.lstat().st_mtime >= PROCESS_STARTED:
-                continue
-        except FileNotFoundError:
-            continue
-        _remove(sibling)
-        removed.append(sibling)
-        logger.info("Removed %s, left by an interrupted write", sibling)
-    return removed
-
-
-def put_in_place(staging: Path, target: Path) -> None:
-    """Move ``staging`` (a file or folder) to ``target`` atomically, replacing whatever
-    is there (a file or a folder); the replaced one is then deleted."""
-    if not target.exists() or (staging.is_file() and target.is_file()):
-        os.replace(staging, target)
-        return
-    if not _exchange(staging, target):
-        # Not atomic: a reader may find no table for the instant between renames.
-        retired = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-        os.replace(target, retired)
-        os.replace(staging, target)
-        staging = retired
-    _remove(staging)  # now the replaced table
-
-
-def publish_folder(target: Path, fill: Callable[[Path], None]) -> None:
-    """Build a folder with ``fill`` beside ``target`` and put it in place atomically.
-
-    Whatever was at ``target`` stays untouched if ``fill`` fails.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_leftovers(target)
-    staging = staging_path(target)
-    staging.mkdir()
-    try:
-        fill(staging)
-        put_in_place(staging, target)
-    except BaseException:
-        _remove(staging)
-        raise
-    logger.debug("Replaced %s atomically", target)
 
 
 def link_or_copy(source: str, target: Path) -> None:

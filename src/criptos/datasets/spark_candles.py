@@ -18,7 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from criptos.datasets.parquet_parts import put_in_place
+from criptos.datasets.local_files import put_in_place
 from criptos.raw_contract import (
     DELIMITER,
     MALFORMED_LINE_COLUMN,

@@ -24,7 +24,7 @@ import joblib
 import pytest
 from kedro.io import DatasetError
 
-from criptos.datasets import ModelRegistryDataset
+from criptos.datasets import ModelRegistryDataset, local_files
 from criptos.datasets import model_registry as registry_module
 from criptos.datasets.model_registry import ModelRegistryError
 from criptos.model_bundle import (
@@ -158,16 +158,14 @@ def test_failed_fsync_or_swap_leaves_latest_exactly_the_previous_version(
     root = Path(registry._root)
     first = small_bundle(small_models, index=0)
     fsyncs = FailOnNth(os.fsync)
-    monkeypatch.setattr(registry_module.os, "fsync", fsyncs)
+    monkeypatch.setattr(local_files.os, "fsync", fsyncs)
     registry.save(first)
     monkeypatch.undo()
     before = latest_files(root)
 
     failed = 0
     for index in range(fsyncs.calls):  # every fsync of the save, in turn
-        monkeypatch.setattr(
-            registry_module.os, "fsync", FailOnNth(os.fsync, fail_at=index)
-        )
+        monkeypatch.setattr(local_files.os, "fsync", FailOnNth(os.fsync, fail_at=index))
         try:
             registry.save(fresh(first))
         except DatasetError as exc:
@@ -182,12 +180,12 @@ def test_failed_fsync_or_swap_leaves_latest_exactly_the_previous_version(
     assert failed == fsyncs.calls - 2  # all but the two after a rename
 
     def exchange_fails(source, target, flags):
-        if flags == registry_module._RENAME_EXCHANGE:
+        if flags == local_files.RENAME_EXCHANGE:
             raise OSError(errno.EIO, "Input/output error")
         return real_renameat2(source, target, flags)
 
-    real_renameat2 = registry_module._renameat2
-    monkeypatch.setattr(registry_module, "_renameat2", exchange_fails)
+    real_renameat2 = local_files.renameat2
+    monkeypatch.setattr(local_files, "renameat2", exchange_fails)
     with pytest.raises(DatasetError, match="Input/output error"):
         registry.save(fresh(first))
     monkeypatch.undo()
@@ -200,7 +198,7 @@ def test_without_renameat2_latest_is_replaced_in_two_renames(
     registry, small_models, monkeypatch
 ):
     """Where the system has no exchange the save still works (not atomically)."""
-    monkeypatch.setattr(registry_module, "_renameat2", lambda *args: False)
+    monkeypatch.setattr(local_files, "renameat2", lambda *args: False)
     registry.save(small_bundle(small_models, index=0))
     second = small_bundle(small_models, index=1)
     registry.save(second)
@@ -278,7 +276,7 @@ def test_kill_9_at_any_moment_leaves_latest_whole(
     # Leftovers of the killed savers are younger than this process: kept ...
     registry.save(fresh(bundle))
     # ... until a process that started after them saves.
-    monkeypatch.setattr(registry_module, "_PROCESS_START", time.time() + 1)
+    monkeypatch.setattr(local_files, "PROCESS_START", time.time() + 1)
     monkeypatch.setattr(registry_module, "STALE_MIN_AGE_SECONDS", -1.0)
     registry.save(fresh(bundle, keep_last=3))
     assert hidden_entries(root) == []
@@ -392,7 +390,7 @@ def test_stale_leftovers_go_in_flight_work_stays_keep_last_counts_complete(
         else:
             path.mkdir()
             (path / "regressor_rf.joblib").write_bytes(b"half a model")
-    long_ago = registry_module._PROCESS_START - 2 * 86_400
+    long_ago = local_files.PROCESS_START - 2 * 86_400
     for path in stale:
         backdate(path, long_ago)
 
@@ -420,7 +418,7 @@ def test_leftovers_younger_than_the_grace_period_stay(
     partial = root / "20261127T100000123456Z-dead"
     partial.mkdir()
     (partial / "classifier_rf.joblib").write_bytes(b"half")
-    backdate(partial, registry_module._PROCESS_START - 5)  # before us, but recent
+    backdate(partial, local_files.PROCESS_START - 5)  # before us, but recent
 
     registry.save(small_bundle(small_models, index=0))
     assert partial.exists(), f"kept for STALE_MIN_AGE_SECONDS ({partial})"
