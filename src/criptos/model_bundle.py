@@ -79,8 +79,8 @@ def make_version(moment: datetime | None = None) -> str:
     UTC time to the microsecond, then 4 random hex digits, so that two exports in
     the same instant (threads, processes, machines) still get distinct names. Names
     sort by time, across this form and the older ``20261127T101500Z`` one, with
-    ``ModelRegistryDataset.versions`` (plain string order puts an old name after the
-    new names of the same second).
+    ``version_sort_key`` (plain string order puts an old name after the new names
+    of the same second).
     """
     moment = moment or datetime.now(UTC)
     stamp = moment.astimezone(UTC).strftime(VERSION_FORMAT)
@@ -95,6 +95,16 @@ def is_version(name: str) -> bool:
     ``20261127T101500Z`` of registries written before microseconds.
     """
     return bool(VERSION_PATTERN.fullmatch(name))
+
+
+def version_sort_key(name: str) -> tuple[str, str, str, str]:
+    """Time order of version names, ``...T101500Z`` and ``...T101500123456Z-3fa9``:
+    an old name counts as microsecond 0 of its second."""
+    seconds, rest = name[:15], name[15:]
+    micro, _, suffix = ("000000" + rest if rest.startswith("Z") else rest).partition(
+        "Z"
+    )
+    return seconds, micro, suffix, name
 
 
 def sha256_hex(data: bytes) -> str:

@@ -40,7 +40,6 @@ import os
 import posixpath
 import re
 import time
-import uuid
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,7 @@ from criptos.model_bundle import (
     sign_manifest,
     signing_key_from_env,
     verify_manifest,
+    version_sort_key,
 )
 
 logger = logging.getLogger(__name__)
@@ -147,26 +147,12 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
     # ------------------------------------------------------------ primitives
 
     def _write(self, path: str, data: bytes) -> None:
-        """Write one file so that readers see the old content or the new, never half.
+        """Put one object (object stores only: the local disk builds whole folders).
 
-        Object stores publish an object only once its upload completes; on a local
-        disk the bytes go to a temporary file beside the target, then get renamed.
+        An object store publishes an object only once its upload completes, so
+        readers see the old content or the new, never half.
         """
-        if self._protocol != "file":
-            self._fs.pipe_file(path, data)
-            return
-        folder = posixpath.dirname(path)
-        self._fs.makedirs(folder, exist_ok=True)
-        temporary = posixpath.join(
-            folder, f".{posixpath.basename(path)}.{uuid.uuid4().hex}.tmp"
-        )
-        try:
-            self._fs.pipe_file(temporary, data)
-            self._fs.mv(temporary, path)
-        except BaseException:
-            if self._fs.exists(temporary):
-                self._fs.rm(temporary)
-            raise
+        self._fs.pipe_file(path, data)
 
     def _read(self, path: str) -> bytes:
         try:
@@ -210,7 +196,9 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
         except FileNotFoundError:
             return []
         names = {posixpath.basename(posixpath.dirname(path)) for path in manifests}
-        return sorted((name for name in names if is_version(name)), key=_version_key)
+        return sorted(
+            (name for name in names if is_version(name)), key=version_sort_key
+        )
 
     def load_version(self, version: str) -> ModelBundle:
         """The bundle of ``version``, every model checked against its sha256.
@@ -617,16 +605,6 @@ STALE_MIN_AGE_SECONDS = 3600.0
 upload to an object store may leave a partial version untouched for a while."""
 
 _LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{32}\.(?:tmp|old)$")
-
-
-def _version_key(name: str) -> tuple[str, str, str, str]:
-    """Time order of version names, ``...T101500Z`` and ``...T101500123456Z-3fa9``:
-    an old name counts as microsecond 0 of its second."""
-    seconds, rest = name[:15], name[15:]
-    micro, _, suffix = ("000000" + rest if rest.startswith("Z") else rest).partition(
-        "Z"
-    )
-    return seconds, micro, suffix, name
 
 
 def _modified(info: dict[str, Any]) -> float | None:
