@@ -31,9 +31,9 @@ from tests.api.bundles import fit_models, make_manifest, publish
 from tests.api.server import ApiServer
 from tests.kedro_project import PROJECT_ROOT, KedroProject, write_real_raw_csv
 
+from criptos.contracts.model_bundle import ModelBundle
+from criptos.contracts.raw_file import read_raw_candles
 from criptos.features import FeatureParams, compute_features
-from criptos.model_bundle import ModelBundle
-from criptos.raw_contract import read_raw_candles
 from criptos.validation import validate_candles
 
 logger = logging.getLogger("benchmarks.api_benchmark")

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from criptos.raw_contract import DELIMITER, RAW_COLUMNS
+from criptos.contracts.raw_file import DELIMITER, RAW_COLUMNS
 
 logger = logging.getLogger(__name__)
 

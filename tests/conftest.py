@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from criptos.raw_contract import read_raw_candles
+from criptos.contracts.raw_file import read_raw_candles
 from tests.kedro_project import KedroProject, write_real_raw_csv
 from tests.s3_server import SeaweedS3
 

@@ -12,7 +12,7 @@ from kedro.framework.cli.project import run as kedro_run
 
 from criptos import cli as project_cli
 from criptos.contracts.errors import InputError
-from criptos.raw_contract import RawFileError
+from criptos.contracts.raw_file import RawFileError
 from criptos.validation import QuarantineLimitExceeded
 from tests.kedro_project import KEDRO, PROJECT_ROOT, KedroProject, cli_environment
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw

@@ -36,13 +36,13 @@ from kedro.io.core import DatasetError
 from kedro.utils import find_kedro_project
 
 from criptos.contracts.errors import InputError
-from criptos.datasets.model_registry import ModelRegistryDataset
-from criptos.model_bundle import (
+from criptos.contracts.model_bundle import (
     SIGNATURE_ALGORITHM,
     SIGNATURE_FIELD,
     SIGNING_KEY_ENV,
     signing_key_from_env,
 )
+from criptos.datasets.model_registry import ModelRegistryDataset
 
 INPUT_ERROR_EXIT_CODE = 2
 MESSAGE_PREFIX = "criptos: error: "

@@ -9,7 +9,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
-from criptos.s3_preflight import check_s3_locations, dataset_location
+from criptos.s3.preflight import check_s3_locations, dataset_location
 
 logger = logging.getLogger(__name__)
 

@@ -2,10 +2,10 @@
 
 import os
 
-from criptos.config_loader import ProjectConfigLoader, run_param_default
+from criptos.config.loader import ProjectConfigLoader, run_param_default
+from criptos.config.run_date import resolve_run_date
 from criptos.hooks import RunTimerHook, S3PreflightHook
-from criptos.run_date import resolve_run_date
-from criptos.spark_session import SparkSessionHook
+from criptos.spark.session import SparkSessionHook
 
 # Another configuration folder can stand in for conf/ without touching the project:
 # notebooks, the API and tests honour it just like `kedro run --conf-source`.

@@ -26,8 +26,13 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from criptos.contracts.model_bundle import (
+    LATEST,
+    MANIFEST_FILE,
+    ModelBundle,
+    PublishPolicy,
+)
 from criptos.datasets.model_registry import ModelRegistryDataset
-from criptos.model_bundle import LATEST, MANIFEST_FILE, ModelBundle, PublishPolicy
 
 HORIZON_DAYS = 1
 TRAINING_ROWS_PER_ASSET = 150

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import Settings, create_app
+from criptos.contracts.model_bundle import ModelBundle
 from criptos.features import FeatureParams, compute_features
-from criptos.model_bundle import ModelBundle
 from criptos.validation import validate_candles
 from tests.api.bundles import fit_models, make_manifest, publish
 from tests.kedro_project import PROJECT_ROOT, KedroProject

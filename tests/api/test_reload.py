@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import create_app
-from criptos.model_bundle import ModelBundle
+from criptos.contracts.model_bundle import ModelBundle
 from tests.api.bundles import point_latest, publish_unlisted, rewrite_manifest
 from tests.api.conftest import (
     FIRST_VERSION,

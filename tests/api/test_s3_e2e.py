@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
+from criptos.contracts.model_bundle import ModelBundle, PublishPolicy
 from criptos.datasets.model_registry import ModelRegistryDataset
-from criptos.model_bundle import ModelBundle, PublishPolicy
 from tests.api.conftest import FIRST_VERSION, SECOND_VERSION, BundleFactory, wait_for
 from tests.api.load import Hammer
 from tests.api.server import ApiServer, get_json

@@ -15,7 +15,7 @@ from criptos.api.predictions import VersionRefused, build_state, dtype_family
 from criptos.api.redaction import without_paths
 from criptos.api.service import ModelService
 from criptos.api.settings import Settings
-from criptos.model_bundle import ModelBundle
+from criptos.contracts.model_bundle import ModelBundle
 from tests.api.conftest import FIRST_VERSION, SECOND_VERSION, BundleFactory
 
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import create_app
-from criptos.model_bundle import MANIFEST_FILE, SIGNING_KEY_ENV, sign_manifest
+from criptos.contracts.model_bundle import MANIFEST_FILE, SIGNING_KEY_ENV, sign_manifest
 from tests.api.bundles import point_latest, publish_unlisted
 from tests.api.conftest import (
     FIRST_VERSION,

@@ -13,8 +13,8 @@ import yaml
 from kedro.io import DataCatalog
 from kedro.io.core import DatasetError
 
+from criptos.contracts.raw_file import RAW_COLUMNS
 from criptos.datasets import CreateOnlyFileDataset, PackagedFileDataset
-from criptos.raw_contract import RAW_COLUMNS
 from tests.kedro_project import EMBEDDED_RAW_CANDLES, PROJECT_ROOT, real_raw_bytes
 
 DATA_DIR = PROJECT_ROOT / "src" / "criptos" / "data"

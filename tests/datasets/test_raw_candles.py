@@ -9,8 +9,8 @@ import pytest
 from kedro.io import DataCatalog, DatasetError
 
 from criptos.contracts.errors import InputError
+from criptos.contracts.raw_file import MALFORMED_LINE_COLUMN, RAW_COLUMNS, RawFileError
 from criptos.datasets import RawCandlesDataset
-from criptos.raw_contract import MALFORMED_LINE_COLUMN, RAW_COLUMNS, RawFileError
 from criptos.validation import validate_candles
 from tests.raw_files import ENGLISH_OHLCV_COLUMNS
 

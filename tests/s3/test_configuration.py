@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from criptos.config_loader import ProjectConfigLoader
-from criptos.run_date import resolve_run_date
-from criptos.s3_preflight import S3Location, dataset_location
+from criptos.config.loader import ProjectConfigLoader
+from criptos.config.run_date import resolve_run_date
+from criptos.s3.preflight import S3Location, dataset_location
 from tests.kedro_project import PROJECT_ROOT
 
 

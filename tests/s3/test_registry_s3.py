@@ -11,16 +11,16 @@ import pytest
 from kedro.io import DatasetError
 from sklearn.pipeline import Pipeline
 
-from criptos.datasets import ModelRegistryDataset, local_files
-from criptos.datasets import model_registry as registry_module
-from criptos.datasets.model_registry import ModelRegistryError
-from criptos.model_bundle import (
+from criptos.contracts.model_bundle import (
     LATEST,
     MANIFEST_FILE,
     ModelBundle,
     PublishPolicy,
     make_version,
 )
+from criptos.datasets import ModelRegistryDataset, local_files
+from criptos.datasets import model_registry as registry_module
+from criptos.datasets.model_registry import ModelRegistryError
 from tests.pipelines.export.small_models import (
     ESTIMATORS,
     feature_frame,

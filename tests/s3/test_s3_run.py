@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from criptos.contracts.model_bundle import dump_model, is_version, version_sort_key
 from criptos.datasets import ModelRegistryDataset
-from criptos.model_bundle import dump_model, is_version, version_sort_key
 from tests.kedro_project import KedroProject
 from tests.pipelines.export.small_models import fit_small_models
 from tests.s3.helpers import MODELS, RUN_DATE, output_tail, prepare_bucket, run_s3
@@ -26,7 +26,7 @@ VERSION = re.compile(r"^models/([^/]+)/manifest\.json$")
 
 
 def versions_in(keys: list[str]) -> list[str]:
-    """Version names under ``models/``, in time order (``criptos.model_bundle``)."""
+    """Version names under ``models/``, in time order (``criptos.contracts.model_bundle``)."""
     found = (match.group(1) for key in keys if (match := VERSION.match(key)))
     return sorted((name for name in found if is_version(name)), key=version_sort_key)
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from criptos.contracts.raw_file import RawFileError, read_raw_candles
 from criptos.datasets.spark_candles import SparkParquetDataset, SparkRawCandlesDataset
 from criptos.feature_store.history import snapshot_history
 from criptos.pipelines.feature_engineering.nodes import (
     build_features,
     validate_raw_candles,
 )
-from criptos.raw_contract import RawFileError, read_raw_candles
 from criptos.validation import RULES
 from tests.raw_files import GOOD_ROWS, write_raw
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from kedro.io import DatasetError
 
+from criptos.contracts.raw_file import RawFileError, RawLayout, read_raw_candles
 from criptos.datasets.spark_candles import SparkRawCandlesDataset
 from criptos.pipelines.feature_engineering.nodes import validate_raw_candles
-from criptos.raw_contract import RawFileError, RawLayout, read_raw_candles
 from tests.raw_files import ENGLISH_OHLCV_COLUMNS, GOOD_ROWS, HEADER
 
 pytestmark = pytest.mark.spark

@@ -38,7 +38,7 @@ _MAX_LISTED = 8
 
 
 class BundleLike(Protocol):
-    """What the service needs of ``criptos.model_bundle.ModelBundle``."""
+    """What the service needs of ``criptos.contracts.model_bundle.ModelBundle``."""
 
     manifest: Mapping[str, Any]
     models: Mapping[str, Any]

@@ -1,10 +1,10 @@
 """Versioned model bundles on a local folder or an object store (fsspec).
 
-See ``criptos.model_bundle`` for the layout and the manifest. A save writes the
+See ``criptos.contracts.model_bundle`` for the layout and the manifest. A save writes the
 version folder complete (models, then its manifest), then moves ``latest``.
 ``latest/manifest.json`` names the version to trust, and a reader loads the models
 from ``<root>/<version>/``, which never changes once its manifest exists. Version
-names are unique per save (``criptos.model_bundle.make_version``), and a save never
+names are unique per save (``criptos.contracts.model_bundle.make_version``), and a save never
 writes over a version that has a manifest: it raises instead.
 
 Local disk: the version is built in a hidden folder ``.<version>.<hex>.tmp`` and
@@ -47,8 +47,7 @@ from typing import Any
 import fsspec
 from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 
-from criptos.datasets import local_files
-from criptos.model_bundle import (
+from criptos.contracts.model_bundle import (
     LATEST,
     MANIFEST_FILE,
     SIGNATURE_FIELD,
@@ -66,6 +65,7 @@ from criptos.model_bundle import (
     verify_manifest,
     version_sort_key,
 )
+from criptos.datasets import local_files
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class BundleSignatureError(ModelRegistryError):
 
 
 class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
-    """Publishes and reads :class:`~criptos.model_bundle.ModelBundle` versions.
+    """Publishes and reads :class:`~criptos.contracts.model_bundle.ModelBundle` versions.
 
     ``save(bundle)`` writes one new version and, unless the bundle's policy says
     otherwise, moves ``latest`` to it and prunes old versions (``keep_last``).
@@ -309,7 +309,7 @@ class ModelRegistryDataset(AbstractDataset[ModelBundle, ModelBundle]):
     ) -> tuple[dict[str, bytes], dict[str, Any]]:
         """Model files as bytes; the manifest with file names, sha256 and signature.
 
-        The signature (``criptos.model_bundle.sign_manifest``) is added only when
+        The signature (``criptos.contracts.model_bundle.sign_manifest``) is added only when
         ``CRIPTOS_REGISTRY_SIGNING_KEY`` is set; any signature the bundle carried is
         dropped, since it covered sha256 values recomputed here.
         """

@@ -10,13 +10,13 @@ import pandas as pd
 from kedro.io.core import get_filepath_str
 from kedro_datasets.pandas import CSVDataset
 
-from criptos.raw_contract import DELIMITER, RawLayout, read_raw_candles
+from criptos.contracts.raw_file import DELIMITER, RawLayout, read_raw_candles
 
 
 class RawCandlesDataset(CSVDataset):
     """The raw candle file, read as text columns under its contract.
 
-    Loading enforces the file-level rules of ``criptos.raw_contract`` (empty file,
+    Loading enforces the file-level rules of ``criptos.contracts.raw_file`` (empty file,
     wrong delimiter, missing or duplicate column, undecodable bytes). Other layouts
     of the same candles are read with ``sep`` (default ``|``), ``columns`` (the
     file's column names mapped to the contract's, e.g. ``{close: fechamento}``) and

@@ -18,8 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from criptos.datasets.local_files import put_in_place
-from criptos.raw_contract import (
+from criptos.contracts.raw_file import (
     DELIMITER,
     MALFORMED_LINE_COLUMN,
     RAW_COLUMNS,
@@ -27,13 +26,14 @@ from criptos.raw_contract import (
     header_columns,
     unterminated_last_line,
 )
+from criptos.datasets.local_files import put_in_place
 
 _HEADER_PROBE_BYTES = 64 * 1024
 _CORRUPT = "_corrupt_record"
 # True on the row of the file's last line when no line break ends it (see
-# ``criptos.raw_contract.UNTERMINATED_LAST_ROW``); the engine quarantines it.
+# ``criptos.contracts.raw_file.UNTERMINATED_LAST_ROW``); the engine quarantines it.
 UNTERMINATED_COLUMN = "_linha_incompleta"
-# Contract columns the engine derives per asset (``raw_contract.complete_columns``)
+# Contract columns the engine derives per asset (``contracts.raw_file.complete_columns``)
 # when the file has no such column.
 _DERIVED_BY_THE_ENGINE = ("data", "volumeto")
 
@@ -52,7 +52,7 @@ def _spark_path(protocol: str, path: str) -> str:
 class SparkRawCandlesDataset(AbstractDataset[None, DataFrame]):
     """The raw candle file read by Spark under the same contract as ``RawCandlesDataset``.
 
-    The header is checked on the driver with ``criptos.raw_contract.header_columns``
+    The header is checked on the driver with ``criptos.contracts.raw_file.header_columns``
     (empty file, wrong delimiter, missing or duplicate column, undecodable header)
     under the same layout options (``sep``, ``columns``, ``asset``; see
     docs/data.md); all values stay text, and lines with the wrong number of fields

@@ -29,7 +29,7 @@ import fsspec
 from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 
 from criptos.contracts.errors import InputError
-from criptos.model_bundle import load_model
+from criptos.contracts.model_bundle import load_model
 
 READERS = {
     ".json": json.loads,

@@ -12,11 +12,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from criptos import text_columns
+from criptos.contracts import text_columns
+from criptos.contracts.raw_file import PRICE_COLUMNS, VOLUME_COLUMNS
 from criptos.features import windows
 from criptos.features.history import AssetHistory
 from criptos.features.params import FeatureParams
-from criptos.raw_contract import PRICE_COLUMNS, VOLUME_COLUMNS
 
 # Median/MAD to standard-deviation factor of the robust z-score (normal data).
 MAD_TO_SIGMA = 1.4826

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from criptos import text_columns
+from criptos.config.run_date import resolve_run_date
+from criptos.contracts import text_columns
 from criptos.contracts.errors import InputError
-from criptos.run_date import resolve_run_date
 
 DATE_FORMAT = text_columns.DATE_FORMAT
 # Defaults of the validation parameters (conf/base/parameters_feature_engineering.yml).

@@ -1,6 +1,6 @@
 """Row-level validation of raw candles: typed clean rows, quarantine and a report.
 
-File-level problems are caught earlier by ``criptos.raw_contract``; here every row is
+File-level problems are caught earlier by ``criptos.contracts.raw_file``; here every row is
 judged on its own (and against rows of the same asset and date). A row that breaks a
 rule is quarantined with the first rule it breaks, in the order of ``RULES``.
 """
@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from criptos import text_columns
+from criptos.contracts import text_columns
 from criptos.contracts.errors import InputError
-from criptos.raw_contract import (
+from criptos.contracts.raw_file import (
     MALFORMED_LINE_COLUMN,
     PRICE_COLUMNS,
     RAW_COLUMNS,

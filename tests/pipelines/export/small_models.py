@@ -23,13 +23,13 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from criptos.datasets.training_run import TrainingRunDataset
-from criptos.model_bundle import (
+from criptos.contracts.model_bundle import (
     VERSION_FORMAT,
     ModelBundle,
     PublishPolicy,
     dump_model,
 )
+from criptos.datasets.training_run import TrainingRunDataset
 from criptos.pipelines.export.nodes import build_manifest
 
 FEATURES = ("fechamento", "retorno_log_3", "volatilidade_5")

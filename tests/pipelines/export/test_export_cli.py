@@ -7,7 +7,7 @@ import json
 import pytest
 from kedro.io import DataCatalog
 
-from criptos.config_loader import ProjectConfigLoader
+from criptos.config.loader import ProjectConfigLoader
 from criptos.settings import CONFIG_LOADER_ARGS
 from tests.kedro_project import KedroProject
 from tests.pipelines.export.small_models import (

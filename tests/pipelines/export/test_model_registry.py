@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from criptos.datasets import ModelRegistryDataset
-from criptos.datasets.model_registry import ModelRegistryError
-from criptos.model_bundle import (
+from criptos.contracts.model_bundle import (
     LATEST,
     MANIFEST_FILE,
     PublishPolicy,
@@ -19,6 +17,8 @@ from criptos.model_bundle import (
     is_version,
     make_version,
 )
+from criptos.datasets import ModelRegistryDataset
+from criptos.datasets.model_registry import ModelRegistryError
 from tests.pipelines.export.small_models import FEATURES, feature_frame, small_bundle
 
 

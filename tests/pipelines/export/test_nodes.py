@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from criptos.contracts.model_bundle import REQUIRED_MANIFEST_FIELDS, is_version
 from criptos.datasets.training_run import TrainingRunError
-from criptos.model_bundle import REQUIRED_MANIFEST_FIELDS, is_version
 from criptos.pipelines.export.nodes import ExportError, export_models
 from criptos.pipelines.export.pipeline import EXPORTED_MODELS
 from tests.pipelines.export.small_models import (

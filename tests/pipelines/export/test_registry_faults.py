@@ -24,10 +24,7 @@ import joblib
 import pytest
 from kedro.io import DatasetError
 
-from criptos.datasets import ModelRegistryDataset, local_files
-from criptos.datasets import model_registry as registry_module
-from criptos.datasets.model_registry import ModelRegistryError
-from criptos.model_bundle import (
+from criptos.contracts.model_bundle import (
     LATEST,
     MANIFEST_FILE,
     ModelBundle,
@@ -36,6 +33,9 @@ from criptos.model_bundle import (
     make_version,
     sha256_hex,
 )
+from criptos.datasets import ModelRegistryDataset, local_files
+from criptos.datasets import model_registry as registry_module
+from criptos.datasets.model_registry import ModelRegistryError
 from tests.pipelines.export.small_models import (
     ESTIMATORS,
     feature_frame,
@@ -226,7 +226,7 @@ from dataclasses import replace
 import joblib
 
 from criptos.datasets import ModelRegistryDataset
-from criptos.model_bundle import PublishPolicy, make_version
+from criptos.contracts.model_bundle import PublishPolicy, make_version
 
 bundle = joblib.load(sys.argv[2])
 registry = ModelRegistryDataset(path=sys.argv[1])

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from kedro.io import DataCatalog
 
-from criptos.config_loader import ProjectConfigLoader
+from criptos.config.loader import ProjectConfigLoader
 from criptos.datasets import ModelRegistryDataset
 from criptos.settings import CONFIG_LOADER_ARGS
 from tests.kedro_project import KEDRO, PROJECT_ROOT, KedroProject, cli_environment

@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from criptos.contracts.errors import InputError
+from criptos.contracts.raw_file import RAW_COLUMNS, read_raw_candles
 from criptos.pipelines.sample_data.nodes import (
     generate_sample_candles,
     seed_raw_candles,
 )
-from criptos.raw_contract import RAW_COLUMNS, read_raw_candles
 from criptos.validation import validate_candles
 from tests.kedro_project import PROJECT_ROOT, KedroProject, real_raw_bytes
 

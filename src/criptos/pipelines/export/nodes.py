@@ -6,8 +6,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from criptos.contracts.model_bundle import ModelBundle, PublishPolicy, make_version
 from criptos.datasets.training_run import TrainingRuns
-from criptos.model_bundle import ModelBundle, PublishPolicy, make_version
 from criptos.pipelines.export.provenance import (
     git_commit,
     library_versions,
@@ -119,7 +119,7 @@ def build_manifest(
     features_file: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """The manifest of a new version (see ``criptos.model_bundle``), without sha256."""
+    """The manifest of a new version (see ``criptos.contracts.model_bundle``), without sha256."""
     now = now.astimezone(UTC)
     names = sorted(models)
     return {

@@ -23,9 +23,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import from_arrow_schema
 
-from criptos.datasets.spark_candles import UNTERMINATED_COLUMN
-from criptos.features import FeatureParams, compute_features
-from criptos.raw_contract import (
+from criptos.contracts.raw_file import (
     MALFORMED_LINE_COLUMN,
     PRICE_COLUMNS,
     RAW_COLUMNS,
@@ -34,6 +32,8 @@ from criptos.raw_contract import (
     RawFileError,
     complete_columns,
 )
+from criptos.datasets.spark_candles import UNTERMINATED_COLUMN
+from criptos.features import FeatureParams, compute_features
 from criptos.validation import (
     REASON_COLUMN,
     RULES,

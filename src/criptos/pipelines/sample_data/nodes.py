@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from criptos.contracts.errors import InputError
-from criptos.raw_contract import RAW_COLUMNS
+from criptos.contracts.raw_file import RAW_COLUMNS
 
 logger = logging.getLogger(__name__)
 

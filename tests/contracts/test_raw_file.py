@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from criptos.datasets import RawCandlesDataset
-from criptos.raw_contract import (
+from criptos.contracts.raw_file import (
     MALFORMED_LINE_COLUMN,
     RAW_COLUMNS,
     UNTERMINATED_LAST_ROW,
     RawFileError,
     read_raw_candles,
 )
+from criptos.datasets import RawCandlesDataset
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw
 
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from criptos import text_columns
+from criptos.contracts import text_columns
 from criptos.contracts.raw_layout import (
     DEFAULT_LAYOUT,
     DELIMITER,

@@ -1,6 +1,6 @@
 """Signed bundles (issue 13): HMAC over the manifest, checked before any unpickling.
 
-Pure functions of ``criptos.model_bundle``, then a real ``ModelRegistryDataset`` in
+Pure functions of ``criptos.contracts.model_bundle``, then a real ``ModelRegistryDataset`` in
 ``tmp_path`` (and one on SeaweedFS) with small fitted sklearn models, then
 ``verify-bundle`` through a subprocess. The tampering tests plant a pickle whose
 ``__reduce__`` writes a marker file: its absence after a refused load proves that
@@ -22,12 +22,7 @@ from pathlib import Path
 import pytest
 from sklearn.pipeline import Pipeline
 
-from criptos.datasets.model_registry import (
-    BundleSignatureError,
-    ModelRegistryDataset,
-    ModelRegistryError,
-)
-from criptos.model_bundle import (
+from criptos.contracts.model_bundle import (
     LATEST,
     MANIFEST_FILE,
     SIGNING_KEY_ENV,
@@ -38,6 +33,11 @@ from criptos.model_bundle import (
     sign_manifest,
     signing_key_from_env,
     verify_manifest,
+)
+from criptos.datasets.model_registry import (
+    BundleSignatureError,
+    ModelRegistryDataset,
+    ModelRegistryError,
 )
 from tests.kedro_project import PROJECT_ROOT, KedroProject, cli_environment
 from tests.pipelines.export.small_models import (

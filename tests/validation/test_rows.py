@@ -11,10 +11,14 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from criptos import text_columns
+from criptos.contracts import text_columns
 from criptos.contracts.errors import InputError
+from criptos.contracts.raw_file import (
+    RawFileError,
+    read_raw_candles,
+    unterminated_last_line,
+)
 from criptos.pipelines.feature_engineering.nodes import validate_raw_candles
-from criptos.raw_contract import RawFileError, read_raw_candles, unterminated_last_line
 from criptos.validation import RULES, QuarantineLimitExceeded, validate_candles
 from tests.raw_files import GOOD_ROWS, HEADER
 

@@ -1,0 +1,1 @@
+"""Configuration: the project's config loader and resolvers, and the typed parameters."""

@@ -1,0 +1,1 @@
+"""Spark: the session of the ``spark`` environment."""
