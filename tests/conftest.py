@@ -46,3 +46,20 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
 def _no_signing_key_unless_a_test_sets_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """A signing key in the developer's shell must not change what other tests see."""
     monkeypatch.delenv("CRIPTOS_REGISTRY_SIGNING_KEY", raising=False)
+
+
+@pytest.fixture(scope="session")
+def small_models() -> dict:
+    """Five small fitted models, one per shipped model name (shared: tests must not
+    refit or mutate them)."""
+    from tests.pipelines.export.small_models import fit_small_models  # noqa: PLC0415
+
+    return fit_small_models()
+
+
+@pytest.fixture
+def registry(tmp_path: Path):
+    """An empty model registry on the local disk, through its Kedro dataset."""
+    from criptos.datasets import ModelRegistryDataset  # noqa: PLC0415
+
+    return ModelRegistryDataset(path=str(tmp_path / "models"))

@@ -53,5 +53,5 @@ def test_the_default_run_exports_only_after_training_sealed_its_run():
     order = [node.name for node in PIPELINES["__default__"].nodes]
     assert order.index("seal_training_run") < order.index("export_models")
     assert order.index("seal_training_run") > max(
-        order.index(name) for name in order if name.startswith("fit_")
+        order.index(name) for name in order if name.endswith(".fit_model")
     )

@@ -14,12 +14,12 @@ from collections.abc import Iterator, Mapping
 
 from kedro.pipeline import Pipeline
 
-# Pipeline name -> the package whose ``create_pipeline`` builds it.
-PIPELINE_PACKAGES: dict[str, str] = {
-    "sample_data": "criptos.pipelines.sample_data",
-    "feature_engineering": "criptos.pipelines.feature_engineering",
-    "training": "criptos.pipelines.training",
-    "export": "criptos.pipelines.export",
+# Pipeline name -> the module whose ``create_pipeline`` builds it.
+PIPELINE_MODULES: dict[str, str] = {
+    "sample_data": "criptos.pipelines.sample_data.pipeline",
+    "feature_engineering": "criptos.pipelines.feature_engineering.pipeline",
+    "training": "criptos.pipelines.training.pipeline",
+    "export": "criptos.pipelines.export.pipeline",
 }
 # ``sample_data`` stays out of ``__default__`` on purpose: it only seeds an empty
 # project with synthetic candles and never touches an existing raw file.
@@ -28,8 +28,8 @@ DEFAULT = "__default__"
 
 
 def build_pipeline(name: str) -> Pipeline:
-    """Import the package of pipeline ``name`` and create the pipeline."""
-    return importlib.import_module(PIPELINE_PACKAGES[name]).create_pipeline()
+    """Import the module of pipeline ``name`` and create the pipeline."""
+    return importlib.import_module(PIPELINE_MODULES[name]).create_pipeline()
 
 
 class LazyPipelines(Mapping[str, Pipeline]):
@@ -49,13 +49,13 @@ class LazyPipelines(Mapping[str, Pipeline]):
         return self._built[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in PIPELINE_PACKAGES or name == DEFAULT
+        return name in PIPELINE_MODULES or name == DEFAULT
 
     def __iter__(self) -> Iterator[str]:
-        return iter([*PIPELINE_PACKAGES, DEFAULT])
+        return iter([*PIPELINE_MODULES, DEFAULT])
 
     def __len__(self) -> int:
-        return len(PIPELINE_PACKAGES) + 1
+        return len(PIPELINE_MODULES) + 1
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list(self)})"

@@ -4,7 +4,7 @@ import os
 
 from criptos.config.loader import ProjectConfigLoader, run_param_default
 from criptos.config.run_date import resolve_run_date
-from criptos.hooks import RunTimerHook, S3PreflightHook
+from criptos.hooks import NodeLogHook, ParametersHook, RunTimerHook, S3PreflightHook
 from criptos.spark.session import SparkSessionHook
 
 # Another configuration folder can stand in for conf/ without touching the project:
@@ -23,5 +23,13 @@ CONFIG_LOADER_ARGS = {
 }
 
 # Clear messages and an untouched bucket when S3 is unreachable, refuses the
-# credentials, lacks the bucket or lacks an input such as raw/raw.csv.
-HOOKS = (S3PreflightHook(), SparkSessionHook(), RunTimerHook())
+# credentials, lacks the bucket or lacks an input such as raw/raw.csv; the run's
+# duration, and one INFO line per node (duration, rows of its DataFrame outputs).
+# Parameters parsed once, before any node (ParametersHook).
+HOOKS = (
+    ParametersHook(),
+    S3PreflightHook(),
+    SparkSessionHook(),
+    RunTimerHook(),
+    NodeLogHook(),
+)

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import create_app
-from criptos.pipelines.export.pipeline import EXPORTED_MODELS
+from criptos.config.models import configured_model_names
 from tests.api.conftest import FIRST_VERSION, ApiProject, wait_for, wait_ready
 
-MODELS = set(EXPORTED_MODELS)
+MODELS = set(configured_model_names())
 ERROR_LEAKS = (
     "Traceback",
     'File "',

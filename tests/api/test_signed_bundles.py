@@ -24,7 +24,7 @@ from tests.api.conftest import (
     wait_for,
 )
 from tests.api.test_reload import ADMIN, refusal, served_version
-from tests.test_bundle_signing import plant_pickle
+from tests.contracts.test_bundle_signing import plant_pickle
 
 KEY = "the service's signing key"
 THIRD_VERSION = "20260103T000000Z"

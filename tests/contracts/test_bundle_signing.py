@@ -34,11 +34,8 @@ from criptos.contracts.model_bundle import (
     signing_key_from_env,
     verify_manifest,
 )
-from criptos.datasets.model_registry import (
-    BundleSignatureError,
-    ModelRegistryDataset,
-    ModelRegistryError,
-)
+from criptos.datasets import ModelRegistryDataset
+from criptos.registry import BundleSignatureError, ModelRegistryError
 from tests.kedro_project import PROJECT_ROOT, KedroProject, cli_environment
 from tests.pipelines.export.small_models import (
     feature_frame,
@@ -234,7 +231,7 @@ def test_without_a_key_nothing_is_signed_and_a_signed_bundle_still_loads(
     version = publish(tmp_path / "signed", small_models)
     monkeypatch.delenv(SIGNING_KEY_ENV)
     signed = ModelRegistryDataset(path=str(tmp_path / "signed"))
-    with caplog.at_level(logging.DEBUG, logger="criptos.datasets.model_registry"):
+    with caplog.at_level(logging.DEBUG, logger="criptos.registry"):
         assert signed.load().version == version
     assert f"Model version {version} is signed; signature not verified" in caplog.text
 

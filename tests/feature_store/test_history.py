@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from criptos.datasets import AtomicParquetDataset
-from criptos.datasets.previous_features import PreviousFeatures
+from criptos.feature_store import TableLocation
 from criptos.feature_store.history import append_history
 from criptos.feature_store.stored_history import HistoryError, open_stored
 from criptos.features import FeatureParams
@@ -57,8 +57,8 @@ class Store:
         self.latest_path = root / "latest.parquet"
         self.layout = layout
 
-    def handle(self, path: Path) -> PreviousFeatures:
-        return PreviousFeatures(str(path), fsspec.filesystem("file"))
+    def handle(self, path: Path) -> TableLocation:
+        return TableLocation(str(path), fsspec.filesystem("file"))
 
     def dataset(self, path: Path) -> AtomicParquetDataset:
         return AtomicParquetDataset(filepath=str(path), layout=self.layout)
@@ -187,7 +187,7 @@ def test_parts_layout_appends_one_delta_without_reading_the_stored_rows(
     )
     history = append_history(candles([("A", 70, 80.0), ("C", 0, 1.0)]), stored)
     assert history.appended_rows().num_rows == 2
-    summary = history.next_state().to_pandas().set_index("ativo")
+    summary = history.summary.to_pandas().set_index("ativo")
     assert summary.loc["A", "dias"] == 71 and summary.loc["C", "dias"] == 1
     assert summary.loc["A", "ultimo_dia"] == DAY0 + np.timedelta64(70, "D")
 

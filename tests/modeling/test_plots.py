@@ -50,7 +50,7 @@ def evaluated():
     table = prepare_training_table(features, params)
     plan = plan_walk_forward(table, params)
     evaluations = [
-        evaluate_training_model(table, plan, params, model_name=name)
+        evaluate_training_model(table, plan, params, model=name)
         for name in MODEL_NAMES
     ]
     metrics = report_training_metrics(table, plan, params, *evaluations)

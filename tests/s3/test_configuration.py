@@ -29,9 +29,10 @@ def test_every_file_dataset_lives_in_the_seed_layout() -> None:
         catalog["cripto_features_dated"]["dataset"]["filepath"]
         == "s3://criptos-data/features/cripto_features_20261127.parquet"
     )
-    assert catalog["cripto_features_latest"]["filepath"] == (
-        "s3://criptos-data/features/cripto_features_latest.parquet"
-    )
+    for name in ("cripto_features_latest@spark", "cripto_features_latest@pandas"):
+        assert catalog[name]["filepath"] == (
+            "s3://criptos-data/features/cripto_features_latest.parquet"
+        )
     assert (
         catalog["regressor_rf"]["filepath"]
         == "s3://criptos-data/artifacts/regressor_rf.joblib"

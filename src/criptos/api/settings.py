@@ -50,8 +50,8 @@ class Settings(BaseSettings):
         default="model_registry", description="Catalog entry of the model registry."
     )
     features_dataset: str = Field(
-        default="cripto_features_latest",
-        description="Catalog entry of the latest features.",
+        default="cripto_features_latest@pandas",
+        description="Catalog entry of the latest features (read as pandas).",
     )
 
     @field_validator("admin_token")

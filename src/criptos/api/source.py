@@ -23,7 +23,7 @@ from kedro.utils import find_kedro_project, is_kedro_project
 
 from criptos.api.predictions import BundleLike, VersionRefused
 from criptos.api.settings import Settings
-from criptos.datasets.model_registry import BundleSignatureError
+from criptos.registry import BundleSignatureError
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,18 @@ reads a ``--params`` value with a default and is allowed everywhere, globals
 included::
 
     s3_root: s3://${run_param:bucket,criptos-data}
+
+Importing this module (``settings.py`` does, before any loader exists) also silences
+one warning of Kedro's own code: OmegaConf 2.4 deprecated
+``register_new_resolver()``, which ``kedro.config.omegaconf_config`` (Kedro 1.7)
+still calls for its ``globals``, ``runtime_params`` and ``oc.env`` resolvers and
+for ``CONFIG_LOADER_ARGS["custom_resolvers"]``. Nothing the project can change
+raises it: the filter matches that message, category and Kedro module only.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from kedro.config import OmegaConfigLoader
@@ -19,6 +27,26 @@ from omegaconf.errors import InterpolationResolutionError
 
 RESOLVER = "run_param"
 _MISSING = object()
+
+KEDRO_RESOLVER_DEPRECATION = r"register_new_resolver\(\) is deprecated"
+KEDRO_CONFIG_MODULE = r"kedro\.config\.omegaconf_config$"
+
+
+def silence_kedro_resolver_deprecation() -> None:
+    """Ignore OmegaConf's ``register_new_resolver()`` deprecation raised by Kedro's loader.
+
+    Only that message, as a ``UserWarning`` attributed to
+    ``kedro.config.omegaconf_config``: the same call from any other module still warns.
+    """
+    warnings.filterwarnings(
+        "ignore",
+        message=KEDRO_RESOLVER_DEPRECATION,
+        category=UserWarning,
+        module=KEDRO_CONFIG_MODULE,
+    )
+
+
+silence_kedro_resolver_deprecation()
 
 
 def run_param_default(name: str, default: Any = None) -> Any:

@@ -1,6 +1,6 @@
 """A published set of fitted models and the manifest that describes them.
 
-Registry layout (``ModelRegistryDataset``, catalog entry ``model_registry``)::
+Registry layout (``criptos.registry``; catalog entry ``model_registry``)::
 
     <root>/<version>/<name>.joblib     one file per model (joblib, sha256 in manifest)
     <root>/<version>/manifest.json     written last inside the version folder

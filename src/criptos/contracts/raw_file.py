@@ -1,7 +1,9 @@
 """The reader of raw candle files, enforcing the contract's file-level rules.
 
 The columns, the header check and the layouts live in
-``criptos.contracts.raw_layout`` (re-exported here). ``read_raw_candles`` reads a file
+``criptos.contracts.raw_layout``, the derived columns in
+``criptos.contracts.derived_columns`` and the check of the file's last line in
+``criptos.contracts.last_line`` (all re-exported here). ``read_raw_candles`` reads a file
 with Arrow: problems with the file as a whole (empty, wrong delimiter, missing or
 duplicate column, not UTF-8) raise ``RawFileError`` with a message that names the
 problem. Rows with the wrong number of fields are kept aside as
@@ -15,18 +17,20 @@ fechamento`` when absent, ``data`` from a millisecond ``timestamp``).
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from criptos.contracts import text_columns
+from criptos.contracts.derived_columns import complete_columns
+from criptos.contracts.last_line import (
+    last_line_if_unterminated,
+    unterminated_last_line,
+)
 from criptos.contracts.raw_layout import (
     DEFAULT_LAYOUT,
     DELIMITER,
@@ -53,6 +57,7 @@ __all__ = [
     "complete_columns",
     "header_columns",
     "read_raw_candles",
+    "unterminated_last_line",
 ]
 
 _NUMBER_COLUMNS = (*PRICE_COLUMNS, *VOLUME_COLUMNS)
@@ -60,10 +65,6 @@ _NUMBER_COLUMNS = (*PRICE_COLUMNS, *VOLUME_COLUMNS)
 # no line break after it (it may have been cut short); absent otherwise.
 UNTERMINATED_LAST_ROW = "linha_incompleta"
 _HEADER_PROBE_BYTES = 64 * 1024
-_LINE_ENDS = (b"\n", b"\r")
-_SECONDS_PER_DAY = 86_400
-# Unix seconds of 0001-01-01 and 9999-12-31: the days a date column can hold.
-_FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_214_400
 
 
 def _text_memory_pool() -> pa.MemoryPool:
@@ -83,50 +84,6 @@ def _read_head(data: BinaryIO | Path) -> bytes:
     head = data.read(_HEADER_PROBE_BYTES)
     data.seek(0)
     return head
-
-
-def unterminated_last_line(stream: BinaryIO) -> bytes | None:
-    """The last line of a seekable binary stream if no line break ends it, else None.
-
-    Reads only the end of the file (from its last line break on) and puts the stream
-    back where it was. A stream that cannot seek is taken as terminated.
-    """
-    if not _seekable(stream):
-        return None
-    position = stream.tell()
-    try:
-        stream.seek(0, os.SEEK_END)
-        size = stream.tell()
-        if size == 0:
-            return None
-        stream.seek(size - 1)
-        if stream.read(1) in _LINE_ENDS:
-            return None
-        probe = _HEADER_PROBE_BYTES
-        while True:  # widen the tail until it holds the last line break
-            start = max(0, size - probe)
-            stream.seek(start)
-            tail = stream.read(size - start)
-            cut = max(tail.rfind(b"\n"), tail.rfind(b"\r"))
-            if cut >= 0 or start == 0:
-                return tail[cut + 1 :]
-            probe *= 4
-    finally:
-        stream.seek(position)
-
-
-def _seekable(stream: BinaryIO) -> bool:
-    try:
-        return bool(stream.seekable())
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
-def _last_line(data: BinaryIO | Path) -> bytes | None:
-    if isinstance(data, Path):
-        with data.open("rb") as stream:
-            return unterminated_last_line(stream)
-    return unterminated_last_line(data)
 
 
 class _NotAllNumbers(Exception):
@@ -238,53 +195,6 @@ def _frame(read: _Read) -> pd.DataFrame:
     return table.append_column(MALFORMED_LINE_COLUMN, no_text).to_pandas()
 
 
-def _text_column(array: pa.Array) -> pd.Series:
-    return pa.table({"text": array}).to_pandas()["text"]
-
-
-def complete_columns(frame: pd.DataFrame, asset: str | None = None) -> pd.DataFrame:
-    """Add (in place, at their contract position) the contract columns a layout may
-    leave out, from the ones it has, and return ``frame``.
-
-    ``ativo``: ``asset``; ``timestamp``: missing; ``volumeto``: ``volumefrom ×
-    fechamento`` (float64; missing where either is not a number); ``data``: the UTC
-    day of ``timestamp`` (seconds, or milliseconds by magnitude), as ``YYYY-MM-DD``
-    text (missing where there is no usable timestamp). Both engines call this, so a
-    derived value is the same bit for bit. Columns present are left untouched.
-    """
-    rows = len(frame)
-    for position, name in enumerate(RAW_COLUMNS):
-        if name in frame.columns:
-            continue
-        if name == "ativo":
-            if asset is None:
-                raise ValueError(
-                    "complete_columns needs asset for a file without ativo"
-                )
-            values = _text_column(pa.repeat(pa.scalar(asset, pa.large_string()), rows))
-        elif name == "data":
-            values = _days_of_timestamps(frame["timestamp"])
-        elif name == "volumeto":
-            with np.errstate(over="ignore", invalid="ignore"):
-                values = text_columns.column_numbers(
-                    frame["volumefrom"]
-                ) * text_columns.column_numbers(frame["fechamento"])
-        else:  # timestamp: only checked when the file has it
-            values = _text_column(pa.nulls(rows, pa.large_string()))
-        frame.insert(min(position, len(frame.columns)), name, values)
-    return frame
-
-
-def _days_of_timestamps(column: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` text of the UTC day of each Unix time (seconds or milliseconds)."""
-    seconds = text_columns.timestamp_seconds(text_columns.column_numbers(column))
-    with np.errstate(invalid="ignore"):
-        usable = (seconds >= _FIRST_SECOND) & (seconds <= _LAST_SECOND)
-        days = np.floor_divide(np.where(usable, seconds, 0.0), _SECONDS_PER_DAY)
-    dates = pa.array(days.astype(np.int32), pa.date32(), mask=~usable)
-    return _text_column(pc.cast(dates, pa.large_string()))
-
-
 def _last_row(read: _Read, last_line: bytes, columns: list[str], sep: str) -> int:
     """The frame row of the file's last line: the last well-formed row if the line is
     well-formed, else its entry among the malformed lines (kept after them)."""
@@ -330,7 +240,7 @@ def read_raw_candles(
     bytes are read to tell).
     """
     columns = header_columns(_read_head(data), source, layout)
-    last_line = _last_line(data)
+    last_line = last_line_if_unterminated(data)
     try:
         read = _arrow_read(data, columns, source, layout.sep, numbers=pa.float64())
     except _NotAllNumbers:

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from criptos.contracts.errors import InputError
+from criptos.feature_store.location import StoredTable, TableLocation
 from criptos.features.definitions import INPUT_COLUMNS, KEY_COLUMNS
 from criptos.features.row_order import asset_codes, sorted_names
 
@@ -90,14 +91,13 @@ def merge_summaries(stored: pa.Table, appended: pa.Table) -> pa.Table:
 class StoredHistory:
     """The history as stored before this run: where it is and how to read it."""
 
-    table: Any  # pq.ParquetFile or PartsTable: read(columns) -> pa.Table
+    table: StoredTable
     generation: str
     path: str
 
     def summary(self) -> pa.Table:
         """Per-asset summary: the folder's stored one, else computed from the keys."""
-        read_state = getattr(self.table, "read_state", None)
-        stored = read_state() if read_state is not None else None
+        stored = self.table.read_state()
         if stored is not None and set(SUMMARY_COLUMNS) <= set(stored.column_names):
             return stored.select(list(SUMMARY_COLUMNS))
         return summarise(self.table.read(list(KEY_COLUMNS)))
@@ -113,8 +113,8 @@ def as_candles(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def open_stored(handle: Any, required: bool) -> StoredHistory | None:
-    """The stored history behind ``handle`` (``PreviousFeatures``), or None if absent.
+def open_stored(location: TableLocation, required: bool) -> StoredHistory | None:
+    """The stored history at ``location``, or None if absent.
 
     ``required`` (append): a missing, unreadable or foreign history is an error that
     names the file and the command rebuilding it, since appending to nothing would
@@ -124,28 +124,27 @@ def open_stored(handle: Any, required: bool) -> StoredHistory | None:
 
     def refuse(problem: str) -> None:
         message = (
-            f"the candle history {handle.path} {problem}; ingest=append adds new days "
+            f"the candle history {location.path} {problem}; ingest=append adds new days "
             "to a stored history, so there is nothing to append to. Rebuild it from a "
             f"raw file holding the whole history: {REBUILD_COMMAND}"
         )
         if required:
             raise HistoryError(message)
-        logger.warning("Replacing the candle history: %s %s", handle.path, problem)
+        logger.warning("Replacing the candle history: %s %s", location.path, problem)
 
-    if not handle.filesystem.exists(handle.path):
+    if not location.exists():
         if required:
             refuse("does not exist")
         return None
     try:
-        generation = history_generation(handle.metadata())
-        table = handle.open() if generation is not None else None
+        generation = history_generation(location.metadata())
+        table = location.open() if generation is not None else None
         if table is not None:
-            if hasattr(table, "check"):  # a folder: a truncated part fails here
-                table.check()
+            table.check()  # a folder: a truncated part fails here
     except (OSError, ValueError, pa.ArrowException) as error:
         refuse(f"cannot be read ({error})")
         return None
     if generation is None:
         refuse("was not written by criptos (no criptos.history metadata)")
         return None
-    return StoredHistory(table=table, generation=generation, path=handle.path)
+    return StoredHistory(table=table, generation=generation, path=location.path)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -30,7 +29,9 @@ from criptos.features.params import FeatureParams
 from criptos.features.row_order import asset_codes, interleave, keys_of, sort_keys
 from criptos.features.state import (
     STATE_COLUMNS,
+    InMemoryTable,
     PreviousState,
+    PreviousTable,
     append_to_state,
     previous_state,
 )
@@ -46,44 +47,15 @@ logger = logging.getLogger(__name__)
 _VALUE_COLUMNS = [column for column in INPUT_COLUMNS if column not in KEY_COLUMNS]
 
 
-class PreviousTable(Protocol):
-    """The previous feature table, read by columns or streamed in batches."""
-
-    @property
-    def schema_arrow(self) -> pa.Schema: ...
-
-    def read(self, columns: list[str]) -> pa.Table: ...
-
-    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]: ...
-
-
-@dataclass(frozen=True)
-class InMemoryTable:
-    """A ``PreviousTable`` over an Arrow table already in memory (small data, tests)."""
-
-    table: pa.Table
-
-    @property
-    def schema_arrow(self) -> pa.Schema:
-        return self.table.schema
-
-    def read(self, columns: list[str]) -> pa.Table:
-        return self.table.select(columns)
-
-    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]:
-        yield from self.table.to_batches(max_chunksize=batch_size)
-
-
 @dataclass
 class IncrementalFeatureTable:
     """The previous feature table continued with new clean candles (see module docstring)."""
 
     candles: pd.DataFrame
-    previous: PreviousTable
+    previous: PreviousTable  # or an Arrow table, wrapped in an InMemoryTable
     params: FeatureParams
     rows_per_batch: int = ROWS_PER_BATCH
     workers: int = WORKERS
-    written_to: str | None = field(default=None, compare=False)
     recomputed_assets: list[str] = field(default_factory=list, compare=False)
     source: str | None = None
     _assets: PreviousState | None = field(
@@ -182,11 +154,10 @@ class IncrementalFeatureTable:
         return sort_candles(work), history
 
     def _state(self) -> PreviousState:
-        """The previous state: the stored tail (parts layout) when this run only adds
-        later days or new assets, else every previous row."""
+        """The previous state: the stored tail (if its store keeps one) when this run
+        only adds later days or new assets, else every previous row."""
         if self._assets is None:
-            read_stored = getattr(self.previous, "read_state", None)
-            stored = read_stored() if read_stored is not None else None
+            stored = self.previous.read_state()
             if stored is not None:
                 tail = previous_state(stored, complete=False)
                 if self._only_appends(tail):

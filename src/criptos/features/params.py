@@ -1,36 +1,61 @@
-"""Checked feature parameters (``parameters_feature_engineering.yml``)."""
+"""Typed feature parameters (``conf/base/parameters_feature_engineering.yml``).
+
+``FeatureParams`` holds what defines the features (windows and shares; it is recorded
+in every feature table); ``FeatureEngineeringParams`` is the whole
+``feature_engineering`` section: those plus how a run updates the history and the
+table (``ingest``, ``mode``). Both are pydantic dataclasses, so ``dataclasses.asdict``
+and ``fields`` work on them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import fields
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict
+from pydantic.dataclasses import dataclass
+
+from criptos.config.schema import ParameterError, parse_params
+
+_CONFIG = ConfigDict(extra="forbid")
 
 
-def _positive_ints(name: str, value: Any, minimum: int = 1) -> tuple[int, ...]:
-    items = value if isinstance(value, list | tuple) else [value]
-    if not items or not all(
-        isinstance(item, int) and not isinstance(item, bool) and item >= minimum
-        for item in items
-    ):
-        raise ValueError(
-            f"feature_engineering.{name} must hold integers >= {minimum}, got {value!r}"
-        )
-    return tuple(sorted(set(items)))
+def _listed(value: Any) -> Any:
+    """A single window counts as a list of one."""
+    return value if isinstance(value, list | tuple) else [value]
 
 
-@dataclass(frozen=True)
+def _sorted_unique(windows: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(set(windows)))
+
+
+def _windows(minimum: int) -> Any:
+    window = Annotated[int, Strict(), Field(ge=minimum)]
+    return Annotated[
+        tuple[window, ...],
+        BeforeValidator(_listed),
+        Field(min_length=1),
+        AfterValidator(_sorted_unique),
+    ]
+
+
+def _window(minimum: int) -> Any:
+    return Annotated[int, Strict(), Field(ge=minimum)]
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class FeatureParams:
     """Windows (in rows, i.e. trading days of one asset) and horizons of the features."""
 
-    moving_average_windows: tuple[int, ...] = (5, 20, 50)
-    volatility_windows: tuple[int, ...] = (5, 10, 20, 60)
-    log_return_horizons: tuple[int, ...] = (3, 7, 14, 30)
-    robust_window: int = 20
-    parkinson_window: int = 10
-    atr_window: int = 14
-    rsi_window: int = 14
-    stochastic_window: int = 14
-    doji_body_share: float = 0.1
+    moving_average_windows: _windows(1) = (5, 20, 50)
+    volatility_windows: _windows(2) = (5, 10, 20, 60)
+    log_return_horizons: _windows(1) = (3, 7, 14, 30)
+    robust_window: _window(2) = 20
+    parkinson_window: _window(1) = 10
+    atr_window: _window(1) = 14
+    rsi_window: _window(1) = 14
+    stochastic_window: _window(1) = 14
+    doji_body_share: Annotated[float, Field(ge=0, lt=1)] = 0.1
 
     @property
     def lookback_rows(self) -> int:
@@ -48,44 +73,26 @@ class FeatureParams:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> FeatureParams:
-        """Build from the parameters file, naming any unknown or invalid entry."""
-        raw = dict(raw or {})
-        known = {field.name for field in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown feature_engineering parameter(s): {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
-        values: dict[str, Any] = {}
-        for name in ("moving_average_windows", "log_return_horizons"):
-            if name in raw:
-                values[name] = _positive_ints(name, raw[name])
-        if "volatility_windows" in raw:
-            values["volatility_windows"] = _positive_ints(
-                "volatility_windows", raw["volatility_windows"], minimum=2
-            )
-        for name in (
-            "parkinson_window",
-            "atr_window",
-            "rsi_window",
-            "stochastic_window",
-        ):
-            if name in raw:
-                values[name] = _positive_ints(name, raw[name])[0]
-        if "robust_window" in raw:
-            values["robust_window"] = _positive_ints(
-                "robust_window", raw["robust_window"], 2
-            )[0]
-        if "doji_body_share" in raw:
-            share = raw["doji_body_share"]
-            if (
-                isinstance(share, bool)
-                or not isinstance(share, int | float)
-                or not 0 <= share < 1
-            ):
-                raise ValueError(
-                    f"feature_engineering.doji_body_share must be a number in [0, 1), got {share!r}"
-                )
-            values["doji_body_share"] = float(share)
-        return cls(**values)
+        """Parse the feature windows, naming any unknown or invalid entry."""
+        return parse_params(cls, raw, "feature_engineering", ParameterError)
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class FeatureEngineeringParams(FeatureParams):
+    """The ``feature_engineering`` section: the feature windows, ``ingest`` (how raw.csv
+    changes the candle history) and ``mode`` (incremental or full recompute)."""
+
+    ingest: Literal["snapshot", "append"] = "snapshot"
+    mode: Literal["incremental", "full"] = "incremental"
+
+    @property
+    def features(self) -> FeatureParams:
+        """The parameters that define the features (what a feature table records)."""
+        return FeatureParams(
+            **{item.name: getattr(self, item.name) for item in fields(FeatureParams)}
+        )
+
+    @classmethod
+    def of(cls, raw: Any) -> FeatureEngineeringParams:
+        """``raw`` as parsed by the run's start (returned as is) or a mapping to parse."""
+        return parse_params(cls, raw, "feature_engineering")

@@ -2,13 +2,18 @@
 
 Per asset, a new day's features need only the asset's last ``lookback_rows`` candles,
 its running maximum (``max_acum`` of its last row) and its first close ever. Read
-from a whole feature table that is a scan of every row; so the parts layout also
-stores just those rows, with each asset's first close, as ``_state.parquet`` beside
-the data (a name every Parquet reader skips), and a daily run reads that instead.
+from a whole feature table that is a scan of every row; so a store may keep just
+those rows, with each asset's first close (``tail_state``), beside the table (the
+parts layout of ``criptos.feature_store`` does), and a daily run reads that instead.
+
+``PreviousTable`` is how a daily run reads the previous table: the feature store's
+stored tables implement it, ``InMemoryTable`` wraps an Arrow table (small data, tests).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,9 +29,44 @@ from criptos.features.row_order import (
     sorted_names,
 )
 
-STATE_FILE = "_state.parquet"
 STATE_COLUMNS = [*INPUT_COLUMNS, "max_acum"]
 FIRST_CLOSE = "primeiro_fechamento"
+
+
+class PreviousTable(ABC):
+    """The previous feature table, in (ativo, data) order: read by columns, streamed in
+    batches, and the state stored beside it when its store keeps one."""
+
+    @property
+    @abstractmethod
+    def schema_arrow(self) -> pa.Schema: ...
+
+    @abstractmethod
+    def read(self, columns: list[str] | None = None) -> pa.Table: ...
+
+    @abstractmethod
+    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]: ...
+
+    def read_state(self) -> pa.Table | None:
+        """The stored ``tail_state`` of the table, or None (then it is read whole)."""
+        return None
+
+
+@dataclass(frozen=True)
+class InMemoryTable(PreviousTable):
+    """A ``PreviousTable`` over an Arrow table already in memory (small data, tests)."""
+
+    table: pa.Table
+
+    @property
+    def schema_arrow(self) -> pa.Schema:
+        return self.table.schema
+
+    def read(self, columns: list[str] | None = None) -> pa.Table:
+        return self.table if columns is None else self.table.select(columns)
+
+    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]:
+        yield from self.table.to_batches(max_chunksize=batch_size)
 
 
 def _asset_runs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

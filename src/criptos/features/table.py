@@ -1,8 +1,9 @@
 """The feature table as a stream of Arrow record batches of whole assets.
 
 At millions of rows the feature table (about 56 float columns) does not fit the
-memory budget at once, so the pipeline hands a lazy ``FeatureTable`` to the dataset,
-which writes it one batch of assets at a time (one Parquet row group each). Assets
+memory budget at once, so the pipeline hands a lazy ``FeatureTable`` to the feature
+store (``criptos.feature_store``), which writes it one batch of assets at a time (one
+Parquet row group, or part file, each). Assets
 are never split across batches, so every value is exactly what ``compute_features``
 gives on the whole table. Batches are computed on a small thread pool (numpy and
 Arrow release the GIL) while the previous one is written.
@@ -16,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -114,10 +115,8 @@ def ordered_map(
 class FeatureTable:
     """Features of clean candles, computed lazily batch by batch (see module docstring).
 
-    ``written_to`` is set by the dataset once a complete file holds this table, so
-    that publishing the same table elsewhere (``cripto_features_latest``) copies
-    that file instead of computing it again. ``source`` is the generation of the
-    candle history the candles are (recorded in the metadata).
+    ``source`` is the generation of the candle history the candles are (recorded in
+    the metadata).
     """
 
     candles: pd.DataFrame
@@ -125,7 +124,6 @@ class FeatureTable:
     history: AssetHistory | None = None
     rows_per_batch: int = ROWS_PER_BATCH
     workers: int = WORKERS
-    written_to: str | None = field(default=None, compare=False)
     source: str | None = None
 
     def __post_init__(self) -> None:

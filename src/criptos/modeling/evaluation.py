@@ -19,6 +19,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 
+from criptos.logs.progress import track
 from criptos.modeling.columns import FeatureColumns
 from criptos.modeling.estimators import build_baselines, build_model
 from criptos.modeling.folds import WalkForwardPlan, Window
@@ -92,17 +93,26 @@ def evaluate_model(
     ]
     if plan.holdout is not None:
         windows.append((HOLDOUT, HOLDOUT_FOLD, plan.holdout))
-    results = Parallel(n_jobs=params.n_jobs or -1, backend="loky")(
-        delayed(_fit_window)(
-            model,
-            baselines,
-            spec.task,
-            inputs,
-            target,
-            window=window,
-            keep_model=sample == HOLDOUT,
+    parallel = Parallel(
+        n_jobs=params.n_jobs or -1, backend="loky", return_as="generator"
+    )
+    results = list(
+        track(
+            parallel(
+                delayed(_fit_window)(
+                    model,
+                    baselines,
+                    spec.task,
+                    inputs,
+                    target,
+                    window=window,
+                    keep_model=sample == HOLDOUT,
+                )
+                for sample, _, window in windows
+            ),
+            total=len(windows),
+            description=f"{spec.name}: windows",
         )
-        for sample, _, window in windows
     )
     frames = []
     for (sample, fold, window), (_, forecasts) in zip(windows, results, strict=True):

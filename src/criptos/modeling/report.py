@@ -211,7 +211,7 @@ def build_metrics_report(
                 "holdout_days": params.holdout_days,
                 "scale_free_inputs": params.scale_free_inputs,
                 "significance_level": level,
-                "verdict_loss": params.verdict_loss,
+                "verdict_loss": params.verdict_loss.model_dump(),
             },
         }
     )

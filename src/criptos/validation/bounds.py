@@ -14,14 +14,14 @@ import pandas as pd
 from criptos.config.run_date import resolve_run_date
 from criptos.contracts import text_columns
 from criptos.contracts.errors import InputError
+from criptos.validation.params import (
+    MAX_ABS_VALUE,
+    MAX_ABS_VOLUME,
+    MIN_DATE,
+    ValidationParams,
+)
 
 DATE_FORMAT = text_columns.DATE_FORMAT
-# Defaults of the validation parameters (conf/base/parameters_feature_engineering.yml).
-MIN_DATE = "2009-01-03"  # the first Bitcoin block: no crypto candle is older
-MAX_ABS_VALUE = 1e12  # prices
-# Volumes count units of tokens that may be worth a tiny fraction of a cent: a day of
-# some real tokens trades trillions of units (beyond 1e12), so they get more room.
-MAX_ABS_VOLUME = 1e18
 # Non-zero values smaller than max_abs_value / this are refused as well: any ratio
 # of two accepted values (returns, value per unit), even squared, is then finite.
 RATIO_HEADROOM = math.sqrt(np.finfo(np.float64).max)
@@ -111,19 +111,19 @@ def _day(name: str, value: object) -> np.datetime64:
         ) from None
 
 
-def validation_bounds(validation: dict[str, Any], run_date: object = None) -> Bounds:
-    """``Bounds`` of the ``validation`` parameters and the run date (``YYYYMMDD``;
-    None is today): days from ``validation.min_date`` to ``run_date`` + 1 day."""
+def validation_bounds(validation: Any, run_date: object = None) -> Bounds:
+    """``Bounds`` of the ``validation`` parameters (``ValidationParams`` or a mapping)
+    and the run date (``YYYYMMDD``; None is today): days from ``validation.min_date``
+    to ``run_date`` + 1 day."""
+    params = ValidationParams.of(validation)
     try:
         day = datetime.strptime(resolve_run_date(run_date), "%Y%m%d").date()
     except ValueError as error:
         raise InputError(str(error)) from None
     return Bounds.of(
-        min_date=validation.get("min_date", MIN_DATE),
+        min_date=params.min_date,
         max_date=day + timedelta(days=1),
-        max_abs_value=validation.get("max_abs_value", MAX_ABS_VALUE),
-        accept_unterminated_last_line=validation.get(
-            "accept_unterminated_last_line", False
-        ),
-        max_abs_volume=validation.get("max_abs_volume", MAX_ABS_VOLUME),
+        max_abs_value=params.max_abs_value,
+        accept_unterminated_last_line=params.accept_unterminated_last_line,
+        max_abs_volume=params.max_abs_volume,
     )

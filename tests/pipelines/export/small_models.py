@@ -139,10 +139,13 @@ def training_seal(models: dict[str, Pipeline]) -> dict[str, Any]:
 
 
 RUN = "2026-11-27T10.00.00.000Z"
-MEMBER_FILES = {
+REPORT_FILES = {
     "training_run_seal": "reporting/training_run_seal.json",
     "training_metrics": "reporting/metrics.json",
     "training_summary": "reporting/training_summary.json",
+}
+MEMBER_FILES = {
+    **REPORT_FILES,
     **{name: f"models/{name}.joblib" for name in ESTIMATORS},
 }
 
@@ -150,7 +153,8 @@ MEMBER_FILES = {
 def training_run_dataset(root: Path) -> TrainingRunDataset:
     """The ``training_run`` entry over ``root`` (the catalog's layout)."""
     return TrainingRunDataset(
-        members={name: str(root / path) for name, path in MEMBER_FILES.items()}
+        members={name: str(root / path) for name, path in REPORT_FILES.items()},
+        models=str(root / "models"),
     )
 
 

@@ -29,7 +29,7 @@ def save_training_outputs(project: KedroProject, models: dict, beats: bool) -> N
     )
     catalog = DataCatalog.from_config(loader["catalog"])
     for name, model in models.items():
-        catalog.save(name, model)
+        catalog.save(f"{name}_model", model)
     catalog.save("training_summary", training_summary(models))
     catalog.save("training_metrics", training_metrics(beats=beats))
     catalog.save("training_run_seal", training_seal(models))

@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
+from criptos.config.schema import ParameterError
 from criptos.contracts.model_bundle import REQUIRED_MANIFEST_FIELDS, is_version
 from criptos.datasets.training_run import TrainingRunError
 from criptos.pipelines.export.nodes import ExportError, export_models
-from criptos.pipelines.export.pipeline import EXPORTED_MODELS
 from tests.pipelines.export.small_models import (
     FEATURES,
     RUN,
@@ -35,7 +35,6 @@ def _export(root, models, export=EXPORT, **documents):
         training_run_dataset(root).load(),
         training_seal(models),
         export,
-        model_names=EXPORTED_MODELS,
     )
 
 
@@ -149,9 +148,7 @@ def test_an_incomplete_newer_run_is_skipped_for_the_newest_complete_one(
     runs = training_run_dataset(tmp_path).load()
     assert runs.complete == [RUN] and newer in runs.incomplete
     with caplog.at_level(logging.WARNING):
-        bundle = export_models(
-            runs, training_seal(small_models), EXPORT, model_names=EXPORTED_MODELS
-        )
+        bundle = export_models(runs, training_seal(small_models), EXPORT)
     assert bundle.manifest["training_run"] == RUN
     assert f"Training run {newer} is incomplete" in caplog.text
     with pytest.raises(TrainingRunError, match=rf"{newer}.*incomplete.*missing"):
@@ -159,7 +156,6 @@ def test_an_incomplete_newer_run_is_skipped_for_the_newest_complete_one(
             runs,
             training_seal(small_models),
             {**EXPORT, "run": newer},
-            model_names=EXPORTED_MODELS,
         )
 
 
@@ -170,7 +166,6 @@ def test_without_a_complete_run_nothing_is_exported(small_models, tmp_path):
             training_run_dataset(tmp_path).load(),
             training_seal(small_models),
             EXPORT,
-            model_names=EXPORTED_MODELS,
         )
 
 
@@ -185,5 +180,5 @@ def test_without_a_complete_run_nothing_is_exported(small_models, tmp_path):
     ],
 )
 def test_bad_export_parameters_are_named(small_models, tmp_path, export, named):
-    with pytest.raises(ExportError, match=named):
+    with pytest.raises(ParameterError, match=named):
         _export(tmp_path, small_models, {**EXPORT, **export})

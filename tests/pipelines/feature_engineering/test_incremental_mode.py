@@ -12,12 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from criptos.datasets import AtomicParquetDataset
-from criptos.datasets.previous_features import PreviousFeatures
-from criptos.feature_store.history import CandleHistory, snapshot_history
+from criptos.feature_store import TableLocation
+from criptos.feature_store.candle_history import CandleHistory
+from criptos.feature_store.history import snapshot_history
+from criptos.feature_store.parts import STATE_FILE
 from criptos.feature_store.stored_history import open_stored
 from criptos.features import FeatureParams
 from criptos.features.incremental import IncrementalFeatureTable
-from criptos.features.state import STATE_FILE
 from criptos.features.table import FeatureTable
 from criptos.pipelines.feature_engineering.nodes import build_features
 from criptos.validation import validate_candles
@@ -29,8 +30,8 @@ def real_candles(real_raw_frame: pd.DataFrame) -> pd.DataFrame:
     return validate_candles(real_raw_frame, max_quarantine_share=0.05).candles
 
 
-def _previous(path: Path) -> PreviousFeatures:
-    return PreviousFeatures(str(path), fsspec.filesystem("file"))
+def _previous(path: Path) -> TableLocation:
+    return TableLocation(str(path), fsspec.filesystem("file"))
 
 
 def _stored_history(candles: pd.DataFrame, path: Path) -> CandleHistory:

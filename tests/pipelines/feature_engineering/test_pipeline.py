@@ -13,7 +13,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from criptos.datasets import PreviousTableDataset
-from criptos.pipelines.feature_engineering import create_pipeline
+from criptos.pipelines.feature_engineering.pipeline import create_pipeline
 from tests.kedro_project import KedroProject
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw
 
@@ -45,7 +45,9 @@ def _run_in_memory(raw: pd.DataFrame) -> dict:
     )
     SequentialRunner().run(create_pipeline(), catalog)
     return {
-        "cripto_features_latest": catalog.load("cripto_features_latest").to_pandas(),
+        "cripto_features_latest": catalog.load(
+            "cripto_features_latest@spark"
+        ).to_pandas(),
         "validation_report": catalog.load("validation_report"),
     }
 

@@ -82,7 +82,7 @@ def test_synthetic_source_seeds_the_generator_pipe_separated(
 
 def test_unknown_source_is_an_input_error(sample_params: dict):
     with pytest.raises(
-        InputError, match="sample_data.source must be one of real, synthetic"
+        InputError, match="sample_data.source = .kaggle.: Input should be .real. or .synthetic."
     ):
         seed_raw_candles(b"", {**sample_params, "source": "kaggle"})
 
@@ -149,5 +149,5 @@ def test_cli_unknown_source_is_status_2_and_writes_nothing(kedro_project: KedroP
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "sample_data.source must be one of real, synthetic" in result.stderr
+    assert "sample_data.source = 'kaggle': Input should be" in result.stderr
     assert not (kedro_project.path("raw") / "raw.csv").exists()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from criptos.modeling.params import MODEL_NAMES
+from criptos.config.models import configured_model_names
 from criptos.pipelines.training.nodes import (
     evaluate_training_model,
     plan_walk_forward,
@@ -25,6 +25,8 @@ from tests.pipelines.training.synthetic import (
     random_walk_returns,
 )
 
+MODEL_NAMES = configured_model_names()
+
 pytestmark = pytest.mark.slow
 DAYS, ASSETS = 1500, 5
 LINEAR_MODELS = ("regressor_lin", "classifier_log")
@@ -34,8 +36,7 @@ def _metrics(features, model_names, params):
     table = prepare_training_table(features, params)
     plan = plan_walk_forward(table, params)
     evaluations = [
-        evaluate_training_model(table, plan, params, model_name=name)
-        for name in model_names
+        evaluate_training_model(table, plan, params, model=name) for name in model_names
     ]
     return report_training_metrics(table, plan, params, *evaluations)["models"]
 

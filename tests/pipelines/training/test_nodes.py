@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from criptos.config.models import configured_model_names
 from criptos.modeling.columns import select_feature_columns
 from criptos.modeling.labels import DIRECTION_TARGET, RETURN_TARGET
-from criptos.modeling.params import MODEL_NAMES, TrainingParamsError
+from criptos.modeling.params import TrainingParamsError
 from criptos.modeling.report import rounded
 from criptos.pipelines.training.nodes import (
     collect_feature_importance,
@@ -27,6 +28,8 @@ from tests.pipelines.training.synthetic import (
     fast_training_params,
     features_from_returns,
 )
+
+MODEL_NAMES = configured_model_names()
 
 STRING_COLUMNS = ["ativo", "candle_direcao", "fechamento_categoria", "volume_categoria"]
 
@@ -50,8 +53,7 @@ def _evaluations(features, params) -> tuple[list[dict], dict]:
     table = prepare_training_table(features, params)
     plan = plan_walk_forward(table, params)
     evaluations = [
-        evaluate_training_model(table, plan, params, model_name=name)
-        for name in MODEL_NAMES
+        evaluate_training_model(table, plan, params, model=name) for name in MODEL_NAMES
     ]
     return evaluations, report_training_metrics(table, plan, params, *evaluations)
 
@@ -83,7 +85,7 @@ def test_feature_columns_are_every_column_but_date_and_labels_in_table_order(tab
 def test_a_fitted_model_predicts_from_the_raw_feature_table(
     features, table, params, name
 ):
-    model = fit_training_model(table, params, model_name=name)
+    model = fit_training_model(table, params, model=name)
     # The whole feature table: extra columns (data), unlabelled last rows, missing values.
     unseen_asset = features.tail(3).assign(ativo=pd.array(["ZZZ"] * 3, dtype="str"))
     frame = pd.concat([features, unseen_asset], ignore_index=True)
@@ -101,7 +103,7 @@ def test_a_fitted_model_predicts_from_the_raw_feature_table(
 
 def test_preprocessing_is_learned_from_the_training_rows_only(table, params):
     first_half = table.iloc[: len(table) // 2]
-    model = fit_training_model(first_half, params, model_name="regressor_lin")
+    model = fit_training_model(first_half, params, model="regressor_lin")
     numeric = model.named_steps["preprocess"].named_transformers_["numeric"]
     imputer_medians = numeric.named_steps["impute"].statistics_
     seen = model.named_steps["scale_free"].transform(first_half)
@@ -212,7 +214,7 @@ def test_the_number_of_workers_changes_no_forecast(features, params, evaluated):
     evaluations, _ = evaluated
     table = prepare_training_table(features, one_worker)
     plan = plan_walk_forward(table, one_worker)
-    serial = evaluate_training_model(table, plan, one_worker, model_name="regressor_rf")
+    serial = evaluate_training_model(table, plan, one_worker, model="regressor_rf")
     parallel = next(e for e in evaluations if e["name"] == "regressor_rf")
     pd.testing.assert_frame_equal(serial["predictions"], parallel["predictions"])
     pd.testing.assert_frame_equal(
@@ -226,7 +228,7 @@ def test_without_a_holdout_there_is_no_holdout_verdict_and_no_importance(feature
     table = prepare_training_table(features, params)
     plan = plan_walk_forward(table, params)
     evaluations = [
-        evaluate_training_model(table, plan, params, model_name=name) for name in names
+        evaluate_training_model(table, plan, params, model=name) for name in names
     ]
     metrics = report_training_metrics(table, plan, params, *evaluations)
     assert metrics["holdout"] is None

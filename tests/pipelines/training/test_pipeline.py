@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from criptos.modeling.params import MODEL_NAMES
+from criptos.config.models import configured_model_names
 from criptos.pipeline_registry import register_pipelines
-from criptos.pipelines.training import create_pipeline
+from criptos.pipelines.training.pipeline import create_pipeline
+
+MODEL_NAMES = configured_model_names()
 
 
-def test_one_evaluation_and_one_final_fit_node_per_model():
-    names = {node.name for node in create_pipeline().nodes}
+def test_one_namespace_per_model_with_its_evaluation_and_final_fit():
+    pipeline = create_pipeline()
+    names = {node.name for node in pipeline.nodes}
     for model in MODEL_NAMES:
-        assert {f"evaluate_{model}", f"fit_{model}"} <= names
+        assert {f"{model}.evaluate_model", f"{model}.fit_model"} <= names
+        namespaced = [node for node in pipeline.nodes if node.namespace == model]
+        assert {tuple(node.outputs) for node in namespaced} == {
+            (f"{model}_evaluation",),
+            (f"{model}_model",),
+        }
+        assert all(
+            f"params:training.models.{model}" in node.inputs for node in namespaced
+        )
     assert {
         "prepare_training_table",
         "plan_walk_forward",
@@ -30,7 +41,11 @@ def test_one_evaluation_and_one_final_fit_node_per_model():
 
 def test_inputs_and_outputs_are_the_catalog_contract():
     pipeline = create_pipeline()
-    assert pipeline.inputs() == {"cripto_features_latest", "params:training"}
+    assert pipeline.inputs() == {
+        "cripto_features_latest@pandas",
+        "params:training",
+        *(f"params:training.models.{name}" for name in MODEL_NAMES),
+    }
     # training_metrics and training_predictions feed the plots, so they are not free
     # outputs of the pipeline, but they are persisted (see the catalog test).
     # The seal is saved last: every other artifact of the run is one of its inputs.
@@ -43,18 +58,22 @@ def test_inputs_and_outputs_are_the_catalog_contract():
         "feature_importance_plot",
     }
     assert {
-        *MODEL_NAMES,
+        *(f"{name}_model" for name in MODEL_NAMES),
         "training_summary",
         "training_metrics",
         "training_predictions",
         "feature_importance",
     } <= pipeline.all_outputs()
     seal = next(node for node in pipeline.nodes if node.name == "seal_training_run")
-    assert set(seal.inputs) == {*MODEL_NAMES, "training_summary", "training_metrics"}
+    assert set(seal.inputs) == {
+        *(f"{name}_model" for name in MODEL_NAMES),
+        "training_summary",
+        "training_metrics",
+    }
 
 
 def test_training_runs_by_default_after_feature_engineering():
     pipelines = register_pipelines()
     default_nodes = {node.name for node in pipelines["__default__"].nodes}
     assert {node.name for node in pipelines["training"].nodes} <= default_nodes
-    assert "cripto_features_latest" in pipelines["feature_engineering"].outputs()
+    assert "cripto_features_latest@spark" in pipelines["feature_engineering"].outputs()

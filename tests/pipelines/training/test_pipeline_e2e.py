@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from criptos.modeling.params import MODEL_NAMES
+from criptos.config.models import configured_model_names
 from tests.kedro_project import KedroProject
+
+MODEL_NAMES = configured_model_names()
 
 pytestmark = pytest.mark.e2e
 REAL_ASSETS = ["BNB", "BTC", "DOGE", "ETH", "XEM", "XLM", "XRP"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from criptos.contracts.model_bundle import ModelBundle, PublishPolicy, make_version
 from criptos.datasets.training_run import TrainingRuns
+from criptos.pipelines.export.params import ExportParams
 from criptos.pipelines.export.provenance import (
     git_commit,
     library_versions,
@@ -140,15 +141,16 @@ def build_manifest(
     }
 
 
-def publish_policy(manifest: dict[str, Any], export: dict[str, Any]) -> PublishPolicy:
+def publish_policy(manifest: dict[str, Any], export: ExportParams) -> PublishPolicy:
     """Whether latest moves (``require_beats_baseline``) and what to prune (``keep_last``)."""
-    keep_last = export.get("keep_last")
+    export = ExportParams.of(export)
+    keep_last = export.keep_last
     losers = sorted(
         name
         for name, scores in manifest["metrics"].items()
         if not scores["beats_baseline"]
     )
-    if export.get("require_beats_baseline") and losers:
+    if export.require_beats_baseline and losers:
         reason = (
             f"require_beats_baseline is true and {', '.join(losers)} do(es) not beat "
             "the baseline (tested walk-forward verdict)"
@@ -166,68 +168,46 @@ def _check_run_agrees(
 ) -> None:
     """The seal, the summary and the metrics of one run describe the same training."""
     described = {
-        "seal": (seal.get("horizon"), seal.get("rows")),
+        "seal": (seal.get("horizon"), seal.get("rows"), tuple(sorted(seal["models"]))),
         "summary": (
             summary.get("horizon"),
             summary.get("training_data", {}).get("rows"),
+            tuple(sorted(summary.get("models", {}))),
         ),
         "metrics": (
             metrics.get("params", {}).get("horizon"),
             metrics.get("data", {}).get("rows"),
+            tuple(sorted(metrics.get("models", {}))),
         ),
     }
     if len(set(described.values())) > 1:
         found = "; ".join(
-            f"{name}: horizon {horizon}, {rows} rows"
-            for name, (horizon, rows) in described.items()
+            f"{name}: horizon {horizon}, {rows} rows, models {', '.join(models)}"
+            for name, (horizon, rows, models) in described.items()
         )
         raise ExportError(
             f"training run {run}: its artifacts disagree ({found}); nothing published"
         )
 
 
-def check_export_params(export: dict[str, Any]) -> None:
-    """Refuse export parameters of the wrong type, naming them."""
-    keep_last = export.get("keep_last")
-    if keep_last is not None and (
-        isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 1
-    ):
-        raise ExportError(
-            f"export.keep_last must be null or an integer >= 1, got {keep_last!r}"
-        )
-    if not isinstance(export.get("require_beats_baseline", False), bool):
-        raise ExportError(
-            "export.require_beats_baseline must be true or false, got "
-            f"{export['require_beats_baseline']!r}"
-        )
-    run = export.get("run")
-    if run is not None and not isinstance(run, str):
-        raise ExportError(
-            f"export.run must be null or a training run id such as "
-            f"2026-12-01T10.15.00.000Z, got {run!r}"
-        )
-
-
 def export_models(
     training_run: TrainingRuns,
     newest_seal: dict[str, Any],
-    export: dict[str, Any],
-    model_names: tuple[str, ...],
+    export: ExportParams,
 ) -> ModelBundle:
     """Bundle the models of one complete training run with their manifest.
 
-    The run is ``export.run`` or the newest complete one; its seal, summary, metrics
-    and models must agree (models, horizon, rows, feature columns), or nothing is
-    published. ``newest_seal`` (the newest run's seal) makes ``kedro run`` export
-    after training; it must list the models this export publishes.
+    The run is ``export.run`` or the newest complete one; the models are those its
+    seal lists, and its seal, summary, metrics and models must agree (models, horizon,
+    rows, feature columns), or nothing is published. ``newest_seal`` (the newest
+    run's seal) makes ``kedro run`` export after training.
     """
-    check_export_params(export)
-    if sorted(newest_seal.get("models", [])) != sorted(model_names):
+    export = ExportParams.of(export)
+    if not newest_seal.get("models"):
         raise ExportError(
-            f"the newest training run sealed models {newest_seal.get('models')}, "
-            f"the export publishes {sorted(model_names)}"
+            f"the newest training run's seal lists no models: {newest_seal}"
         )
-    run = training_run.load(export.get("run"))
+    run = training_run.load(export.run)
     for other, lacks in training_run.newer_incomplete(run.run).items():
         logger.warning(
             "Training run %s is incomplete (no %s): exporting run %s instead",
@@ -238,12 +218,12 @@ def export_models(
     summary = run.artifacts["training_summary"]
     metrics = run.artifacts["training_metrics"]
     _check_run_agrees(run.run, run.artifacts["training_run_seal"], summary, metrics)
-    models = {name: run.artifacts[name] for name in model_names}
+    models = run.models
     manifest = build_manifest(
         summary,
         metrics,
         models,
-        features_file=str(export.get("features_file", "")),
+        features_file=export.features_file,
         now=datetime.now(UTC),
     )
     manifest["training_run"] = run.run

@@ -9,26 +9,24 @@ import pandas as pd
 import pyarrow as pa
 
 from criptos.contracts.errors import InputError
-from criptos.datasets.previous_features import PreviousFeatures
-from criptos.feature_store.history import (
-    INGEST_MODES,
-    CandleHistory,
-    append_history,
-    log_change,
-    snapshot_history,
-)
+from criptos.feature_store import TableLocation
+from criptos.feature_store.candle_history import CandleHistory, log_change
+from criptos.feature_store.history import append_history, snapshot_history
 from criptos.feature_store.stored_history import open_stored
 from criptos.features import FeatureParams
-from criptos.features.incremental import IncrementalFeatureTable, PreviousTable
+from criptos.features.incremental import IncrementalFeatureTable
+from criptos.features.params import FeatureEngineeringParams
+from criptos.features.state import PreviousTable
 from criptos.features.table import METADATA_KEY, FeatureTable, feature_metadata
 from criptos.validation import validate_candles, validation_bounds
+from criptos.validation.params import ValidationParams
 
 logger = logging.getLogger(__name__)
 
 
 def validate_raw_candles(
     raw_candles: pd.DataFrame,
-    validation: dict[str, Any],
+    validation: ValidationParams,
     run_date: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Check every raw row; return clean typed candles, quarantined rows and the report.
@@ -39,16 +37,17 @@ def validate_raw_candles(
     rows exceeds ``validation.max_quarantine_share``. A Spark DataFrame
     (``--env spark``) is validated by the same rules on Spark.
     """
+    validation = ValidationParams.of(validation)
     bounds = validation_bounds(validation, run_date)
     if not isinstance(raw_candles, pd.DataFrame):
-        from criptos.pipelines.feature_engineering import spark_engine  # noqa: PLC0415
+        from criptos.spark import engine as spark_engine  # noqa: PLC0415
 
         return spark_engine.validate_spark(
-            raw_candles, float(validation["max_quarantine_share"]), bounds
+            raw_candles, validation.max_quarantine_share, bounds
         )
     result = validate_candles(
         raw_candles,
-        max_quarantine_share=float(validation["max_quarantine_share"]),
+        max_quarantine_share=validation.max_quarantine_share,
         consume=True,  # the raw text is not needed after this node: free it early
         bounds=bounds,
     )
@@ -62,30 +61,18 @@ def validate_raw_candles(
     return result.candles, result.quarantine, result.report
 
 
-MODES = ("incremental", "full")
-
-
-def _feature_settings(feature_params: dict[str, Any]) -> tuple[str, str, FeatureParams]:
+def _feature_settings(
+    feature_params: FeatureEngineeringParams,
+) -> tuple[str, str, FeatureParams]:
     """(mode, ingest, feature parameters) of ``params:feature_engineering``."""
-    settings = dict(feature_params or {})
-    mode = settings.pop("mode", "incremental")
-    ingest = settings.pop("ingest", "snapshot")
-    if mode not in MODES:
-        raise InputError(
-            f"feature_engineering.mode must be one of {', '.join(MODES)}, got {mode!r}"
-        )
-    if ingest not in INGEST_MODES:
-        raise InputError(
-            f"feature_engineering.ingest must be one of {', '.join(INGEST_MODES)}, "
-            f"got {ingest!r}"
-        )
-    return mode, ingest, FeatureParams.from_dict(settings)
+    settings = FeatureEngineeringParams.of(feature_params)
+    return settings.mode, settings.ingest, settings.features
 
 
 def update_candle_history(
     candles: pd.DataFrame,
-    stored_history: PreviousFeatures,
-    feature_params: dict[str, Any],
+    stored_history: TableLocation,
+    feature_params: FeatureEngineeringParams,
     validation_report: dict[str, Any] | None = None,
 ) -> CandleHistory:
     """The candle history after this run's clean candles (``feature_engineering.ingest``).
@@ -98,7 +85,7 @@ def update_candle_history(
     """
     _, ingest, _ = _feature_settings(feature_params)
     if not isinstance(candles, pd.DataFrame):
-        from criptos.feature_store.spark_history import (  # noqa: PLC0415
+        from criptos.spark.history import (  # noqa: PLC0415
             update_history_spark,
         )
 
@@ -121,7 +108,7 @@ def update_candle_history(
 
 
 def _full_recompute_reason(
-    previous_features: PreviousFeatures, params: FeatureParams, history: CandleHistory
+    previous_features: TableLocation, params: FeatureParams, history: CandleHistory
 ) -> str | None:
     """Why the previous table cannot be continued, or None when it can.
 
@@ -149,7 +136,7 @@ def _full_recompute_reason(
 
 
 def _incremental_state(
-    previous_features: PreviousFeatures | None,
+    previous_features: TableLocation | None,
     params: FeatureParams,
     history: CandleHistory,
 ) -> PreviousTable | None:
@@ -168,8 +155,8 @@ def _incremental_state(
 
 def build_features(
     history: CandleHistory,
-    feature_params: dict[str, Any],
-    previous_features: PreviousFeatures | None = None,
+    feature_params: FeatureEngineeringParams,
+    previous_features: TableLocation | None = None,
 ) -> FeatureTable | IncrementalFeatureTable:
     """The feature table of the candle history (see ``criptos.features``), computed lazily.
 
@@ -177,11 +164,12 @@ def build_features(
     ``cripto_features_latest`` with this run's candles when that equals a full
     recompute of the history (see ``_incremental_state``), and recomputes from the
     history otherwise; ``full`` always recomputes. The table is computed batch by
-    batch while it is written.
+    batch while it is written (an incremental table computes its new rows here, for
+    the run's one-line summary, logged here).
     """
     mode, _, params = _feature_settings(feature_params)
     if not isinstance(history, CandleHistory):
-        from criptos.pipelines.feature_engineering import spark_engine  # noqa: PLC0415
+        from criptos.spark import engine as spark_engine  # noqa: PLC0415
 
         if mode == "incremental":
             logger.info(
@@ -195,41 +183,53 @@ def build_features(
                 "Incremental features: %d new candles continue the previous table",
                 len(history.new_candles),
             )
-            return IncrementalFeatureTable(
+            table = IncrementalFeatureTable(
                 history.new_candles, previous, params, source=history.generation
             )
+            _log_summary(history, table)
+            return table
     logger.info("Full feature recompute for %d candles", history.num_rows)
-    return FeatureTable(history.candles(), params, source=history.generation)
+    table = FeatureTable(history.candles(), params, source=history.generation)
+    _log_summary(history, table)
+    return table
+
+
+def _log_summary(
+    history: CandleHistory, features: FeatureTable | IncrementalFeatureTable
+) -> None:
+    """The run's one-line summary: the history's change, the quarantine, the mode."""
+    quarantined = {
+        rule: count
+        for rule, count in history.validation.get("quarantined_by_rule", {}).items()
+        if count
+    }
+    logger.info(
+        "Feature run: %s; %d raw rows quarantined%s; %d feature rows computed "
+        "(mode %s)",
+        history.change.describe(),
+        sum(quarantined.values()),
+        f" ({', '.join(f'{r}={n}' for r, n in quarantined.items())})"
+        if quarantined
+        else "",
+        features.rows_computed,
+        "incremental" if isinstance(features, IncrementalFeatureTable) else "full",
+    )
 
 
 def publish_latest_features(
-    dated_features: FeatureTable | IncrementalFeatureTable,
-    history: CandleHistory,
+    dated_features: TableLocation | Any,
+    history: CandleHistory | Any,
     validation_report: dict[str, Any],
-) -> FeatureTable | IncrementalFeatureTable:
-    """Hand the completed dated features on as the new ``cripto_features_latest``.
+) -> TableLocation | Any:
+    """The dated features, handed on as the new ``cripto_features_latest``.
 
-    Being a separate node makes the order explicit: latest is replaced only once the
-    dated file is fully written (and it is a byte copy of that file). Logs the run's
-    one-line summary.
+    On the local engine ``cripto_features_dated`` loads as the ``TableLocation`` of
+    the table just written, and saving a location to the latest dataset publishes that
+    table there (``criptos.feature_store.FeatureTableStore.publish``: hard links,
+    swapped in atomically, so latest is the dated table byte for byte): the one place
+    that makes latest from dated. On Spark the dated folder is read back lazily and
+    written again. Being a separate node makes the order explicit: latest is replaced
+    only once the dated table is complete. ``history`` and ``validation_report`` are
+    not needed (``build_features`` logs the run's summary).
     """
-    if isinstance(history, CandleHistory):
-        quarantined = {
-            rule: count
-            for rule, count in validation_report.get("quarantined_by_rule", {}).items()
-            if count
-        }
-        logger.info(
-            "Feature run: %s; %d raw rows quarantined%s; %d feature rows computed "
-            "(mode %s)",
-            history.change.describe(),
-            sum(quarantined.values()),
-            f" ({', '.join(f'{r}={n}' for r, n in quarantined.items())})"
-            if quarantined
-            else "",
-            dated_features.rows_computed,
-            "incremental"
-            if isinstance(dated_features, IncrementalFeatureTable)
-            else "full",
-        )
     return dated_features

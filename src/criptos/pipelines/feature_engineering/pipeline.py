@@ -52,7 +52,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "candles_history",
                     "validation_report",
                 ],
-                outputs="cripto_features_latest",
+                outputs="cripto_features_latest@spark",
                 name="publish_latest_features",
             ),
         ]

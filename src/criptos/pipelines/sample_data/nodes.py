@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from criptos.contracts.errors import InputError
 from criptos.contracts.raw_file import RAW_COLUMNS
+from criptos.pipelines.sample_data.params import SampleDataParams, SyntheticAsset
 
 logger = logging.getLogger(__name__)
-
-SOURCES = ("real", "synthetic")
 
 
 def _garch_log_returns(
@@ -38,14 +35,17 @@ def _garch_log_returns(
 
 
 def _asset_candles(
-    rng: np.random.Generator, asset: str, spec: dict[str, Any], dates: pd.DatetimeIndex
+    rng: np.random.Generator,
+    asset: str,
+    spec: SyntheticAsset,
+    dates: pd.DatetimeIndex,
 ) -> pd.DataFrame:
     days = len(dates)
     returns, sigma = _garch_log_returns(
-        rng, days, float(spec["daily_volatility"]), float(spec.get("daily_drift", 0.0))
+        rng, days, spec.daily_volatility, spec.daily_drift
     )
-    close = float(spec["start_price"]) * np.exp(np.cumsum(returns))
-    previous_close = np.concatenate([[float(spec["start_price"])], close[:-1]])
+    close = spec.start_price * np.exp(np.cumsum(returns))
+    previous_close = np.concatenate([[spec.start_price], close[:-1]])
     opened = previous_close * np.exp(rng.normal(0.0, 0.05, days) * sigma)
     high = np.maximum(opened, close) * np.exp(
         np.abs(rng.normal(0.0, 0.5, days)) * sigma
@@ -54,7 +54,7 @@ def _asset_candles(
         -np.abs(rng.normal(0.0, 0.5, days)) * sigma
     )
     activity = np.exp(rng.normal(0.0, 0.35, days) + 1.5 * np.abs(returns) / sigma)
-    value_traded = float(spec["daily_value_traded"]) * activity / activity.mean()
+    value_traded = spec.daily_value_traded * activity / activity.mean()
     return pd.DataFrame(
         {
             "ativo": asset,
@@ -71,25 +71,24 @@ def _asset_candles(
     )
 
 
-def generate_sample_candles(sample: dict[str, Any]) -> pd.DataFrame:
+def generate_sample_candles(sample: SampleDataParams) -> pd.DataFrame:
     """Synthetic raw candles for several assets, identical on every run.
 
     Args:
-        sample: ``seed``, ``start_date``, ``days`` and per-asset ``assets`` specs
-            (``start_price``, ``daily_volatility``, ``daily_value_traded``, optional
-            ``daily_drift``).
+        sample: the ``sample_data`` parameters: ``seed``, ``start_date``, ``days`` and
+            per-asset ``assets`` specs (``start_price``, ``daily_volatility``,
+            ``daily_value_traded``, optional ``daily_drift``).
 
     Returns:
         A frame with exactly the raw.csv columns, highs and lows enclosing the body.
     """
-    days = int(sample["days"])
-    if days < 1 or not sample.get("assets"):
-        raise ValueError("sample_data needs days >= 1 and at least one asset")
-    rng = np.random.default_rng(int(sample["seed"]))
-    dates = pd.date_range(pd.Timestamp(sample["start_date"]), periods=days, freq="D")
+    sample = SampleDataParams.of(sample)
+    rng = np.random.default_rng(sample.seed)
+    dates = pd.date_range(
+        pd.Timestamp(sample.start_date), periods=sample.days, freq="D"
+    )
     frames = [
-        _asset_candles(rng, asset, spec, dates)
-        for asset, spec in sample["assets"].items()
+        _asset_candles(rng, asset, spec, dates) for asset, spec in sample.assets.items()
     ]
     candles = pd.concat(frames, ignore_index=True)[list(RAW_COLUMNS)]
     logger.info(
@@ -102,7 +101,7 @@ def generate_sample_candles(sample: dict[str, Any]) -> pd.DataFrame:
     return candles
 
 
-def seed_raw_candles(embedded: bytes, sample: dict[str, Any]) -> bytes:
+def seed_raw_candles(embedded: bytes, sample: SampleDataParams) -> bytes:
     """The bytes of a raw.csv for a fresh project.
 
     Args:
@@ -110,23 +109,14 @@ def seed_raw_candles(embedded: bytes, sample: dict[str, Any]) -> bytes:
         sample: the ``sample_data`` parameters; ``source`` is ``real`` (the default:
             ``embedded`` unchanged) or ``synthetic`` (``generate_sample_candles`` of
             the same parameters, written pipe-separated).
-
-    Raises:
-        InputError: ``source`` is neither ``real`` nor ``synthetic``.
     """
-    source = sample.get("source", "real")
-    if source == "real":
+    sample = SampleDataParams.of(sample)
+    if sample.source == "real":
         logger.info(
             "Seeding raw.csv with the packaged real candles (%d rows, %d bytes)",
             max(embedded.count(b"\n") - 1, 0),
             len(embedded),
         )
         return embedded
-    if source == "synthetic":
-        candles = generate_sample_candles(sample)
-        return candles.to_csv(sep="|", index=False).encode("utf-8")
-    raise InputError(
-        f"sample_data.source must be one of {', '.join(SOURCES)}, got {source!r}: "
-        "use --params sample_data.source=real (the packaged real candles) or "
-        "--params sample_data.source=synthetic"
-    )
+    candles = generate_sample_candles(sample)
+    return candles.to_csv(sep="|", index=False).encode("utf-8")

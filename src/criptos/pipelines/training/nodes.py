@@ -13,17 +13,17 @@ from criptos.modeling.estimators import limited_openmp_threads
 from criptos.modeling.evaluation import evaluate_model, fit_model
 from criptos.modeling.folds import WalkForwardPlan, walk_forward_plan
 from criptos.modeling.labels import add_labels
-from criptos.modeling.params import TrainingParams, TrainingParamsError
+from criptos.modeling.params import ModelSpec, TrainingParams, TrainingParamsError
 from criptos.modeling.report import build_metrics_report, build_training_summary
 
 logger = logging.getLogger(__name__)
 
 
 def prepare_training_table(
-    features: pd.DataFrame, training: dict[str, Any]
+    features: pd.DataFrame, training: TrainingParams
 ) -> pd.DataFrame:
-    """Check the training parameters, then label the feature rows (unlabelled rows dropped)."""
-    params = TrainingParams.from_dict(training)
+    """Label the feature rows (unlabelled rows dropped) for the training horizon."""
+    params = TrainingParams.of(training)
     _check_horizon_fits(features, params.horizon)
     table = add_labels(features, params.horizon)
     columns = select_feature_columns(table, params.excluded_columns)
@@ -54,9 +54,9 @@ def _check_horizon_fits(features: pd.DataFrame, horizon: int) -> None:
         )
 
 
-def plan_walk_forward(table: pd.DataFrame, training: dict[str, Any]) -> WalkForwardPlan:
+def plan_walk_forward(table: pd.DataFrame, training: TrainingParams) -> WalkForwardPlan:
     """Walk-forward folds of refits and the hold-out over the labelled dates."""
-    params = TrainingParams.from_dict(training)
+    params = TrainingParams.of(training)
     try:
         plan = walk_forward_plan(
             table["data"],
@@ -81,27 +81,39 @@ def plan_walk_forward(table: pd.DataFrame, training: dict[str, Any]) -> WalkForw
     return plan
 
 
+def _model_spec(params: TrainingParams, model: Any) -> ModelSpec:
+    """The model's block: the ``ModelSpec`` of ``params:training.models.<name>`` that
+    ``ParametersHook`` hands the namespaced nodes, or a model name (direct calls).
+
+    Typed ``Any``, not ``ModelSpec``: Kedro's own parameter validation would otherwise
+    also build it inside the already parsed ``params:training`` and fail.
+    """
+    return model if isinstance(model, ModelSpec) else params.model(model)
+
+
 def evaluate_training_model(
     table: pd.DataFrame,
     plan: WalkForwardPlan,
-    training: dict[str, Any],
-    model_name: str,
+    training: TrainingParams,
+    model: Any,
 ) -> dict[str, Any]:
     """Walk-forward and hold-out forecasts of one model and its baselines."""
-    params = TrainingParams.from_dict(training)
+    params = TrainingParams.of(training)
     columns = select_feature_columns(table, params.excluded_columns)
     with limited_openmp_threads(params.openmp_threads):
-        return evaluate_model(table, plan, params.model(model_name), columns, params)
+        return evaluate_model(table, plan, _model_spec(params, model), columns, params)
 
 
 def fit_training_model(
-    table: pd.DataFrame, training: dict[str, Any], model_name: str
+    table: pd.DataFrame,
+    training: TrainingParams,
+    model: Any,
 ) -> Pipeline:
     """One model refitted on every labelled row: the artifact that is saved."""
-    params = TrainingParams.from_dict(training)
+    params = TrainingParams.of(training)
     columns = select_feature_columns(table, params.excluded_columns)
     with limited_openmp_threads(params.openmp_threads):
-        return fit_model(table, params.model(model_name), columns, params)
+        return fit_model(table, _model_spec(params, model), columns, params)
 
 
 def _verdict_line(name: str, sample: str, verdict: dict[str, Any] | None) -> str:
@@ -119,11 +131,11 @@ def _verdict_line(name: str, sample: str, verdict: dict[str, Any] | None) -> str
 def report_training_metrics(
     table: pd.DataFrame,
     plan: WalkForwardPlan,
-    training: dict[str, Any],
+    training: TrainingParams,
     *evaluations: dict[str, Any],
 ) -> dict[str, Any]:
     """The metrics document; logs each model's tested verdicts."""
-    params = TrainingParams.from_dict(training)
+    params = TrainingParams.of(training)
     report = build_metrics_report(list(evaluations), plan, table, params)
     for name, entry in report["models"].items():
         logger.info("%s", _verdict_line(name, "walk-forward", entry["verdict"]))
@@ -166,10 +178,12 @@ def collect_feature_importance(*evaluations: dict[str, Any]) -> pd.DataFrame:
 
 
 def summarize_training(
-    table: pd.DataFrame, training: dict[str, Any], training_metrics: dict[str, Any]
+    table: pd.DataFrame,
+    training: TrainingParams,
+    training_metrics: dict[str, Any],
 ) -> dict[str, Any]:
     """Horizon, feature columns, training data, per-model facts and verdicts."""
-    params = TrainingParams.from_dict(training)
+    params = TrainingParams.of(training)
     columns = select_feature_columns(table, params.excluded_columns)
     return build_training_summary(table, columns, params, training_metrics)
 

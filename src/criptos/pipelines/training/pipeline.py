@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial, update_wrapper
-
 from kedro.pipeline import Node, Pipeline
 
-from criptos.modeling.params import MODEL_NAMES
+from criptos.config.models import configured_model_names
 from criptos.modeling.plots import (
     plot_feature_importance,
     plot_predicted_vs_realized,
@@ -28,33 +25,60 @@ from criptos.pipelines.training.nodes import (
 )
 
 
-def _for_model(func: Callable, model_name: str) -> Callable:
-    """``func`` with ``model_name`` bound, keeping its name for Kedro's logs."""
-    return update_wrapper(partial(func, model_name=model_name), func)
-
-
-def create_pipeline(**kwargs) -> Pipeline:
-    per_model = []
-    for name in MODEL_NAMES:
-        per_model += [
-            Node(
-                func=_for_model(evaluate_training_model, name),
-                inputs=["training_table", "training_plan", "params:training"],
-                outputs=f"{name}_evaluation",
-                name=f"evaluate_{name}",
-            ),
-            Node(
-                func=_for_model(fit_training_model, name),
-                inputs=["training_table", "params:training"],
-                outputs=name,
-                name=f"fit_{name}",
-            ),
-        ]
+def model_pipeline() -> Pipeline:
+    """One model's evaluation and final fit (namespaced per model by ``per_model``)."""
     return Pipeline(
         [
             Node(
+                func=evaluate_training_model,
+                inputs=[
+                    "training_table",
+                    "training_plan",
+                    "params:training",
+                    "params:model",
+                ],
+                outputs="evaluation",
+                name="evaluate_model",
+            ),
+            Node(
+                func=fit_training_model,
+                inputs=["training_table", "params:training", "params:model"],
+                outputs="model",
+                name="fit_model",
+            ),
+        ]
+    )
+
+
+def per_model(models: tuple[str, ...]) -> Pipeline:
+    """``model_pipeline`` once per model, in a namespace named after it; its outputs
+    are ``<model>_evaluation`` and ``<model>_model`` (catalog dataset factories)."""
+    return sum(
+        (
+            Pipeline(
+                model_pipeline(),
+                namespace=name,
+                inputs={"training_table", "training_plan"},
+                outputs={"evaluation": f"{name}_evaluation", "model": f"{name}_model"},
+                parameters={
+                    "params:training": "params:training",
+                    "params:model": f"params:training.models.{name}",
+                },
+            )
+            for name in models
+        ),
+        Pipeline([]),
+    )
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    models = configured_model_names()
+    evaluations = [f"{name}_evaluation" for name in models]
+    return per_model(models) + Pipeline(
+        [
+            Node(
                 func=prepare_training_table,
-                inputs=["cripto_features_latest", "params:training"],
+                inputs=["cripto_features_latest@pandas", "params:training"],
                 outputs="training_table",
                 name="prepare_training_table",
             ),
@@ -64,27 +88,26 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="training_plan",
                 name="plan_walk_forward",
             ),
-            *per_model,
             Node(
                 func=report_training_metrics,
                 inputs=[
                     "training_table",
                     "training_plan",
                     "params:training",
-                    *(f"{name}_evaluation" for name in MODEL_NAMES),
+                    *evaluations,
                 ],
                 outputs="training_metrics",
                 name="report_training_metrics",
             ),
             Node(
                 func=collect_predictions,
-                inputs=[f"{name}_evaluation" for name in MODEL_NAMES],
+                inputs=evaluations,
                 outputs="training_predictions",
                 name="collect_predictions",
             ),
             Node(
                 func=collect_feature_importance,
-                inputs=[f"{name}_evaluation" for name in MODEL_NAMES],
+                inputs=evaluations,
                 outputs="feature_importance",
                 name="collect_feature_importance",
             ),
@@ -129,7 +152,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs={
                     "training_summary": "training_summary",
                     "training_metrics": "training_metrics",
-                    **{name: name for name in MODEL_NAMES},
+                    **{name: f"{name}_model" for name in models},
                 },
                 outputs="training_run_seal",
                 name="seal_training_run",
