@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export KEDRO_DISABLE_TELEMETRY := 1
+# Notebook kernels start in notebooks/: point Kedro at the project's quiet logging.
+export KEDRO_LOGGING_CONFIG ?= $(CURDIR)/conf/logging.yml
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint format install install-dev install-explore serve viz notebook

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from criptos.datasets.parquet_parts import PartsTable
+from criptos.feature_store.parts import PartsTable
 
 logger = logging.getLogger(__name__)
 

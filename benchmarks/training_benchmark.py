@@ -42,7 +42,7 @@ SECTION_INTRO = (
     "other jobs, so the times are noisy: compare rows with similar load averages.\n\n"
     f"{TABLE_HEADER}\n"
 )
-KEDRO_TOTAL = re.compile(r"Pipeline execution completed successfully in ([\d.]+) sec")
+KEDRO_TOTAL = re.compile(r"Pipeline ran in ([\d.]+) s")
 
 
 def _run(project: KedroProject, pipeline: str) -> tuple[float, float | None]:

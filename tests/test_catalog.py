@@ -66,7 +66,7 @@ def test_feature_layout_comes_from_globals_or_the_run(runtime_params, layout: st
     config = _catalog_config(None, **runtime_params)
     assert config["cripto_features_latest@spark"]["layout"] == layout
     assert config["cripto_features_latest@pandas"]["layout"] == layout
-    assert config["cripto_features_dated"]["dataset"]["layout"] == layout
+    assert config["cripto_features_dated"]["layout"] == layout
 
 
 @pytest.mark.parametrize("env", [None, *_environments()])

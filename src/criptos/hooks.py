@@ -172,21 +172,25 @@ class ParametersHook:
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
+        from criptos.config.models import use_run_models  # noqa: PLC0415
         from criptos.config.parameters import parse_parameters  # noqa: PLC0415
 
         self._parsed = parse_parameters(dict(context.config_loader["parameters"]))
+        training = self._parsed.training
+        use_run_models(training.model_names if training is not None else None)
 
     @hook_impl
     def after_catalog_created(self, catalog: Any) -> None:
         from criptos.config.parameters import (  # noqa: PLC0415
             PARAMS_PREFIX,
+            is_parsed_section,
             parameter_at,
         )
 
         for name in list(catalog.keys()):
             if name.startswith(PARAMS_PREFIX):
                 value = parameter_at(self._parsed, name)
-                if value is not None:  # a null stays null (it cannot be saved)
+                if is_parsed_section(value):  # plain values are as Kedro gave them
                     catalog.save(name, value)
 
     @hook_impl

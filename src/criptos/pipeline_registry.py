@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 
 from kedro.pipeline import Pipeline
 
+from criptos.config.models import configured_model_names
+
 # Pipeline name -> the module whose ``create_pipeline`` builds it.
 PIPELINE_MODULES: dict[str, str] = {
     "sample_data": "criptos.pipelines.sample_data.pipeline",
@@ -33,20 +35,23 @@ def build_pipeline(name: str) -> Pipeline:
 
 
 class LazyPipelines(Mapping[str, Pipeline]):
-    """A read-only mapping of the registered pipelines, each built when first read."""
+    """A read-only mapping of the registered pipelines, each built when first read
+    (and again when the models to train change: the training pipeline has one
+    namespace per model)."""
 
     def __init__(self) -> None:
-        self._built: dict[str, Pipeline] = {}
+        self._built: dict[tuple[str, tuple[str, ...]], Pipeline] = {}
 
     def __getitem__(self, name: str) -> Pipeline:
-        if name not in self._built:
+        key = (name, configured_model_names())
+        if key not in self._built:
             if name == DEFAULT:
-                self._built[name] = sum(
+                self._built[key] = sum(
                     (self[part] for part in DEFAULT_PIPELINES), Pipeline([])
                 )
             else:
-                self._built[name] = build_pipeline(name)  # KeyError if unknown
-        return self._built[name]
+                self._built[key] = build_pipeline(name)  # KeyError if unknown
+        return self._built[key]
 
     def __contains__(self, name: object) -> bool:
         return name in PIPELINE_MODULES or name == DEFAULT

@@ -20,6 +20,9 @@ CONFIG_LOADER_ARGS = {
     "custom_resolvers": {"run_date": resolve_run_date, "run_param": run_param_default},
     # conf/<env>/spark.yml: Spark settings of the spark environment (SparkSessionHook).
     "config_patterns": {"spark": ["spark*", "spark*/**"]},
+    # An environment's parameters file overrides single keys (conf/local with
+    # `training: {horizon: 3}` keeps the rest of base's training section).
+    "merge_strategy": {"parameters": "soft"},
 }
 
 # Clear messages and an untouched bucket when S3 is unreachable, refuses the
@@ -33,3 +36,6 @@ HOOKS = (
     RunTimerHook(),
     NodeLogHook(),
 )
+
+# Telemetry stays off even where .telemetry is not shipped (a container, a wheel).
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro-telemetry",)

@@ -13,7 +13,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from PIL import Image
 
-from criptos.modeling.params import MODEL_NAMES
+from criptos.config.models import configured_model_names
 from criptos.modeling.plots import (
     HIT_RATE,
     plot_feature_importance,
@@ -39,6 +39,7 @@ from tests.pipelines.training.synthetic import (
 
 ASSETS = ["A00", "A01"]
 N_SPLITS = 3
+MODEL_NAMES = configured_model_names()
 MODELS = sorted(MODEL_NAMES)  # the plots draw the models in name order
 GREEN, RED = to_rgba("tab:green"), to_rgba("tab:red")
 
@@ -50,8 +51,7 @@ def evaluated():
     table = prepare_training_table(features, params)
     plan = plan_walk_forward(table, params)
     evaluations = [
-        evaluate_training_model(table, plan, params, model=name)
-        for name in MODEL_NAMES
+        evaluate_training_model(table, plan, params, model=name) for name in MODEL_NAMES
     ]
     metrics = report_training_metrics(table, plan, params, *evaluations)
     return evaluations, metrics

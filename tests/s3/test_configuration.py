@@ -26,7 +26,7 @@ def test_every_file_dataset_lives_in_the_seed_layout() -> None:
     catalog = s3_catalog({"run_date": "20261127"})
     assert catalog["raw_candles"]["filepath"] == "s3://criptos-data/raw/raw.csv"
     assert (
-        catalog["cripto_features_dated"]["dataset"]["filepath"]
+        catalog["cripto_features_dated"]["filepath"]
         == "s3://criptos-data/features/cripto_features_20261127.parquet"
     )
     for name in ("cripto_features_latest@spark", "cripto_features_latest@pandas"):

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from criptos.datasets import AtomicParquetDataset
-from criptos.datasets.previous_features import PreviousFeatures
+from criptos.feature_store import TableLocation
 from criptos.features import FeatureParams
 from criptos.features.incremental import IncrementalFeatureTable
 from criptos.features.table import FeatureTable
@@ -45,7 +45,7 @@ def test_daily_delta_then_compaction_on_s3(
         )
 
     def previous():
-        return PreviousFeatures(
+        return TableLocation(
             f"s3://{BUCKET}/features/latest.parquet",
             fsspec.filesystem("s3", **credentials),
         ).open()

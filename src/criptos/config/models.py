@@ -1,11 +1,11 @@
 """The models of the project: the keys of ``training.models``, the one list of them.
 
-The training pipeline has one namespace per model, so the pipeline's shape is read
-from the configuration when the pipeline is built, before any run exists:
-``conf/base`` plus the default run environment (``local``, or ``KEDRO_ENV``). An
-environment or ``--params`` that adds or drops a model cannot reshape a pipeline
-already built; ``ParametersHook`` refuses such a run with a message saying where to
-declare the model.
+The training pipeline has one namespace per model, so its shape comes from the
+parameters. In a Kedro session ``ParametersHook`` records the run's models (its
+environment, ``--conf-source`` and ``--params`` included) before any pipeline is
+built; outside one (tests, ``kedro registry``) they are read from ``conf/base`` plus
+the default run environment (``local``, or ``KEDRO_ENV``). A pipeline built for other
+models than the run's is refused before any node (``check_trained_models``).
 """
 
 from __future__ import annotations
@@ -23,13 +23,24 @@ from criptos.contracts.errors import InputError
 TRAINING_PARAMETERS = "conf/base/parameters_training.yml"
 
 
+_run_models: tuple[str, ...] | None = None
+
+
+def use_run_models(names: tuple[str, ...] | None) -> None:
+    """Build the training pipeline for these models (the running session's)."""
+    global _run_models  # noqa: PLW0603 (one session per process, like Kedro's settings)
+    _run_models = tuple(names) if names else None
+
+
 def configured_model_names() -> tuple[str, ...]:
-    """The keys of ``training.models`` in the project's configuration, in order.
+    """The keys of ``training.models``: the running session's, else the configuration's.
 
     Read from the YAML files themselves, not through a config loader: Kedro's loader
     registers process-wide resolvers (``${globals:...}``), so a second loader built
     here would re-point the running session's paths.
     """
+    if _run_models is not None:
+        return _run_models
     from criptos import settings  # noqa: PLC0415 (settings imports the hooks)
 
     conf_source = Path(settings.CONF_SOURCE)

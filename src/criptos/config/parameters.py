@@ -10,10 +10,12 @@ at any level stops the run with the closest known key.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, BeforeValidator, Field
 
+from criptos.config.run_date import resolve_run_date
 from criptos.config.schema import ParamsModel, parse_params
 from criptos.features.params import FeatureEngineeringParams
 from criptos.modeling.params import TrainingParams
@@ -29,7 +31,7 @@ class ProjectParameters(ParamsModel):
     (``conf/base/parameters.yml``)."""
 
     # The run's date (YYYYMMDD): names the dated feature file, bounds candle dates.
-    run_date: Annotated[str, Field(pattern=r"^\d{8}$")]
+    run_date: Annotated[str, BeforeValidator(resolve_run_date)]
     # Read by the configuration itself (``--params bucket=NAME`` on the s3
     # environment; ``--params features_layout=parts``), not by nodes.
     bucket: Annotated[str, Field(min_length=1)] | None = None
@@ -53,3 +55,8 @@ def parameter_at(parsed: ProjectParameters, name: str) -> Any:
     for part in name.removeprefix(PARAMS_PREFIX).split("."):
         value = value[part] if isinstance(value, dict) else getattr(value, part)
     return value
+
+
+def is_parsed_section(value: Any) -> bool:
+    """Whether ``value`` is a parsed model (what a node gets instead of a dict)."""
+    return isinstance(value, BaseModel) or dataclasses.is_dataclass(value)

@@ -18,10 +18,6 @@ from kedro.io.core import get_protocol_and_path
 
 from criptos.feature_store import TableLocation
 
-# The handle this dataset loads, under its name from before the feature store (callers
-# such as tests/s3/test_feature_parts_s3.py still import it from here).
-PreviousFeatures = TableLocation
-
 
 class PreviousTableDataset(AbstractDataset[None, TableLocation]):
     """``load`` returns the table's ``TableLocation``; the dataset cannot be saved.

@@ -82,7 +82,8 @@ def test_synthetic_source_seeds_the_generator_pipe_separated(
 
 def test_unknown_source_is_an_input_error(sample_params: dict):
     with pytest.raises(
-        InputError, match="sample_data.source = .kaggle.: Input should be .real. or .synthetic."
+        InputError,
+        match="sample_data.source = .kaggle.: Input should be .real. or .synthetic.",
     ):
         seed_raw_candles(b"", {**sample_params, "source": "kaggle"})
 
