@@ -141,12 +141,20 @@ def test_the_node_bounds_dates_by_the_run_date_and_min_date():
 @pytest.mark.parametrize(
     ("validation", "run_date", "message"),
     [
-        ({"min_date": "2021-13-01"}, None, "validation.min_date must be a date"),
+        (
+            {"min_date": "2021-13-01"},
+            None,
+            r"validation\.min_date = .*: must be a date",
+        ),
         ({"min_date": "2030-01-01"}, "20210101", "after the last accepted day"),
-        ({"max_abs_value": -1}, None, "max_abs_value must be a positive finite"),
-        ({"max_abs_value": "lots"}, None, "max_abs_value must be a positive finite"),
-        ({"max_abs_volume": 0}, None, "max_abs_volume must be a positive finite"),
-        ({"accept_unterminated_last_line": "yes"}, None, "must be true or false"),
+        ({"max_abs_value": -1}, None, r"validation\.max_abs_value = -1: .*greater"),
+        ({"max_abs_value": "lots"}, None, r"validation\.max_abs_value = 'lots': "),
+        ({"max_abs_volume": 0}, None, r"validation\.max_abs_volume = 0: .*greater"),
+        (
+            {"accept_unterminated_last_line": "yes"},
+            None,
+            r"validation\.accept_unterminated_last_line = 'yes': .*boolean",
+        ),
         ({}, "2021-01-01", "run_date must be"),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
@@ -34,6 +35,13 @@ class SparkSessionHook:
         # Python workers must run this interpreter (it has pyarrow, pandas, criptos).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        # PySpark 4.3 warns on every run that it "does not yet fully support pandas
+        # >= 3.0.0"; the engine's pandas use is tested on 2.2 and 3 (tests/spark).
+        warnings.filterwarnings(
+            "ignore",
+            message=r"PySpark does not yet fully support pandas >= 3\.0\.0",
+            category=FutureWarning,
+        )
         from pyspark import SparkConf  # noqa: PLC0415 - only the spark environment needs PySpark
         from pyspark.sql import SparkSession  # noqa: PLC0415
 
