@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+
 from criptos.config.models import configured_model_names
+from criptos.modeling.params import TrainingParams
 from criptos.pipeline_registry import register_pipelines
 from criptos.pipelines.training.pipeline import create_pipeline
+from tests.pipelines.training.synthetic import fast_training_params
 
 MODEL_NAMES = configured_model_names()
 
@@ -77,3 +82,29 @@ def test_training_runs_by_default_after_feature_engineering():
     default_nodes = {node.name for node in pipelines["__default__"].nodes}
     assert {node.name for node in pipelines["training"].nodes} <= default_nodes
     assert "cripto_features_latest@spark" in pipelines["feature_engineering"].outputs()
+
+
+def test_a_slice_with_one_model_namespace_runs_in_process(real_features):
+    """SequentialRunner on a catalog of memory datasets: the labels, the plan and one
+    model's namespace, fed the parsed parameters as a Kedro run feeds them."""
+    training = TrainingParams.of(fast_training_params(n_splits=2))
+    model = training.model("regressor_lin")
+    pipeline = create_pipeline().to_outputs("regressor_lin_evaluation")
+    assert {node.name for node in pipeline.nodes} == {
+        "prepare_training_table",
+        "plan_walk_forward",
+        "regressor_lin.evaluate_model",
+    }
+    catalog = DataCatalog(
+        datasets={
+            "cripto_features_latest@pandas": MemoryDataset(real_features),
+            "params:training": MemoryDataset(training),
+            "params:training.models.regressor_lin": MemoryDataset(model),
+        }
+    )
+    SequentialRunner().run(pipeline, catalog)
+    evaluation = catalog.load("regressor_lin_evaluation")
+    assert evaluation["name"] == "regressor_lin"
+    predictions = evaluation["predictions"]
+    assert set(predictions["sample"]) == {"walk_forward", "holdout"}
+    assert predictions["predicted"].notna().all()
