@@ -34,8 +34,8 @@ def test_every_file_dataset_lives_in_the_seed_layout() -> None:
             "s3://criptos-data/features/cripto_features_latest.parquet"
         )
     assert (
-        catalog["regressor_rf"]["filepath"]
-        == "s3://criptos-data/artifacts/regressor_rf.joblib"
+        catalog["{model}_model"]["filepath"]
+        == "s3://criptos-data/artifacts/{model}.joblib"
     )
     assert (
         catalog["training_metrics"]["filepath"]

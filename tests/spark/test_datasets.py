@@ -78,8 +78,8 @@ def test_a_failed_write_leaves_the_previous_folder_in_place(spark, tmp_path: Pat
     dataset.save(_frame(spark, [1.0, 2.0]))
     before = sorted(p.name for p in folder.iterdir())
 
-    @F.udf("double")
-    def broken(value: float) -> float:
+    @F.udf("double")  # no type hints: PySpark would try to infer a pandas UDF from them
+    def broken(value):
         raise ValueError("a worker failed mid-write")
 
     failing = _frame(spark, [5.0]).withColumn("close", broken("close"))

@@ -36,11 +36,15 @@ class SparkSessionHook:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         # PySpark 4.3 warns on every run that it "does not yet fully support pandas
-        # >= 3.0.0"; the engine's pandas use is tested on 2.2 and 3 (tests/spark).
+        # >= 3.0.0", and its own Arrow conversion passes pandas 3's deprecated copy=;
+        # the engine's pandas use is tested on 2.2 and 3 (tests/spark).
         warnings.filterwarnings(
             "ignore",
             message=r"PySpark does not yet fully support pandas >= 3\.0\.0",
             category=FutureWarning,
+        )
+        warnings.filterwarnings(
+            "ignore", message="The copy keyword is deprecated", module=r"pyspark\."
         )
         from pyspark import SparkConf  # noqa: PLC0415 - only the spark environment needs PySpark
         from pyspark.sql import SparkSession  # noqa: PLC0415

@@ -59,7 +59,7 @@ def test_a_run_that_failed_after_one_model_is_not_mixed_into_the_export(
     )
     # What a run that raised after fitting classifier_log leaves behind.
     other = fit_small_models(feature_frame(seed=5))["classifier_log"]
-    DataCatalog.from_config(loader["catalog"]).save("classifier_log", other)
+    DataCatalog.from_config(loader["catalog"]).save("classifier_log_model", other)
 
     result = _export(kedro_project)
     manifest = _latest(kedro_project)
