@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export KEDRO_DISABLE_TELEMETRY := 1
-# Notebook kernels start in notebooks/: point Kedro at the project's quiet logging.
-export KEDRO_LOGGING_CONFIG ?= $(CURDIR)/conf/logging.yml
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint format install install-dev install-explore serve viz notebook
@@ -60,5 +58,7 @@ viz: install-explore
 	$(BIN)/kedro viz run --no-browser
 
 ## notebook: JupyterLab on notebooks/ (each notebook starts with %load_ext kedro.ipython)
+# Kernels start in notebooks/, where Kedro would not find conf/logging.yml (only here:
+# for `kedro run` a set KEDRO_LOGGING_CONFIG also means "show input-error tracebacks").
 notebook: install-explore
-	$(BIN)/jupyter lab --no-browser notebooks/
+	KEDRO_LOGGING_CONFIG=$(CURDIR)/conf/logging.yml $(BIN)/jupyter lab --no-browser notebooks/
