@@ -253,6 +253,12 @@ def feature_schema(params: FeatureParams) -> T.StructType:
 
 def features_spark(candles: DataFrame, params: FeatureParams) -> DataFrame:
     """``compute_features`` per asset, distributed with ``groupBy("ativo").applyInPandas``."""
+
+    # A function with type hints, not a functools.partial: PySpark infers the UDF's
+    # kind from the hints and warns on every run when it cannot read them.
+    def features_of_asset(asset: pd.DataFrame) -> pd.DataFrame:
+        return _features_of_asset(asset, params)
+
     return candles.groupBy("ativo").applyInPandas(
-        functools.partial(_features_of_asset, params=params), feature_schema(params)
+        features_of_asset, feature_schema(params)
     )
