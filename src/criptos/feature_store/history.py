@@ -43,8 +43,6 @@ from criptos.feature_store.stored_history import (
 from criptos.features.definitions import KEY_COLUMNS
 from criptos.features.row_order import asset_codes
 
-INGEST_MODES = ("snapshot", "append")
-
 
 def _summary_of(frame: pd.DataFrame) -> pa.Table:
     return summarise(

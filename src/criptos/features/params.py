@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict
 from pydantic.dataclasses import dataclass
 
-from criptos.config.schema import ParameterError, parse_params
+from criptos.config.schema import parse_params
 
 _CONFIG = ConfigDict(extra="forbid")
 
@@ -70,11 +70,6 @@ class FeatureParams:
             self.rsi_window + 1,  # close-to-close changes
             self.stochastic_window,
         )
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any] | None) -> FeatureParams:
-        """Parse the feature windows, naming any unknown or invalid entry."""
-        return parse_params(cls, raw, "feature_engineering", ParameterError)
 
 
 @dataclass(frozen=True, config=_CONFIG)

@@ -51,9 +51,17 @@ class Bounds:
         accept_unterminated_last_line: object = False,
         max_abs_volume: object = MAX_ABS_VOLUME,
     ) -> Bounds:
-        """Checked bounds (``InputError`` naming the parameter); ``max_date`` None
-        is tomorrow (UTC)."""
-        low = _day("validation.min_date", min_date)
+        """Checked bounds (``InputError`` naming the parameter, by the rules of
+        ``ValidationParams``); ``max_date`` None is tomorrow (UTC)."""
+        params = ValidationParams.of(
+            {
+                "min_date": min_date,
+                "max_abs_value": max_abs_value,
+                "max_abs_volume": max_abs_volume,
+                "accept_unterminated_last_line": accept_unterminated_last_line,
+            }
+        )
+        low = np.datetime64(params.min_date, "D")
         if max_date is None:
             max_date = datetime.now(UTC).date() + timedelta(days=1)
         high = _day("maximum date (run_date + 1 day)", max_date)
@@ -62,14 +70,13 @@ class Bounds:
                 f"validation.min_date ({low}) is after the last accepted day ({high}, "
                 "run_date + 1 day): no candle could pass"
             )
-        limit = _positive("validation.max_abs_value", max_abs_value)
-        volume_limit = _positive("validation.max_abs_volume", max_abs_volume)
-        if not isinstance(accept_unterminated_last_line, bool):
-            raise InputError(
-                "validation.accept_unterminated_last_line must be true or false, got "
-                f"{accept_unterminated_last_line!r}"
-            )
-        return cls(low, high, limit, accept_unterminated_last_line, volume_limit)
+        return cls(
+            low,
+            high,
+            params.max_abs_value,
+            params.accept_unterminated_last_line,
+            params.max_abs_volume,
+        )
 
     @property
     def min_abs_value(self) -> float:
@@ -84,17 +91,6 @@ class Bounds:
             "max_abs_volume": self.max_abs_volume,
             "accept_unterminated_last_line": self.accept_unterminated_last_line,
         }
-
-
-def _positive(name: str, value: object) -> float:
-    """A positive finite number parameter, or ``InputError`` naming it."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = math.nan
-    if not (math.isfinite(number) and number > 0):
-        raise InputError(f"{name} must be a positive finite number, got {value!r}")
-    return number
 
 
 def _day(name: str, value: object) -> np.datetime64:
