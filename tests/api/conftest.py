@@ -33,6 +33,14 @@ def real_features(real_raw_frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def new_asset(real_raw_frame: pd.DataFrame) -> pd.DataFrame:
+    """Three days of features of an asset listed the day before yesterday (NEWC)."""
+    candles = validate_candles(real_raw_frame, max_quarantine_share=0.05).candles
+    newest = candles[candles["ativo"] == "ETH"].tail(3).assign(ativo="NEWC")
+    return compute_features(newest.reset_index(drop=True), FeatureParams())
+
+
+@pytest.fixture(scope="session")
 def fitted_models(real_features: pd.DataFrame) -> dict[str, Any]:
     """The five named models, fitted once per session."""
     return fit_models(real_features)

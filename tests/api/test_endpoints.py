@@ -7,6 +7,7 @@ import random
 import string
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -26,6 +27,11 @@ ERROR_LEAKS = (
     ".joblib",
     ".parquet",
 )
+
+
+def decimals(price: float) -> int:
+    """Decimals ``price`` is written with (its shortest representation)."""
+    return len(np.format_float_positional(price, trim="-").partition(".")[2])
 
 
 def assert_no_leak(text: str) -> None:
@@ -53,7 +59,12 @@ def test_predict_answers_every_model(
             expected_close = btc["fechamento"] * math.exp(
                 prediction["predicted_log_return"]
             )
-            assert prediction["predicted_close"] == pytest.approx(expected_close)
+            # from the unrounded log return (6 decimals shown), rounded to the
+            # decimals the asset is quoted with
+            assert prediction["predicted_close"] == pytest.approx(
+                expected_close,
+                abs=expected_close * 5e-7 + 10.0 ** -decimals(btc["fechamento"]),
+            )
         else:
             assert prediction["task"] == "classification"
             assert 0.0 <= prediction["probability_up"] <= 1.0
@@ -72,10 +83,10 @@ def test_predict_matches_the_model_on_the_latest_row(
     probability = float(fitted_models["classifier_rf"].predict_proba(inputs)[0, 1])
     assert body["predictions"]["regressor_lin"][
         "predicted_log_return"
-    ] == pytest.approx(expected)
+    ] == pytest.approx(expected, abs=5e-7)  # log returns: 6 decimals
     assert body["predictions"]["classifier_rf"]["probability_up"] == pytest.approx(
-        probability
-    )
+        probability, abs=5e-5
+    )  # probabilities: 4 decimals
 
 
 @pytest.mark.parametrize("code", ["btc", "Btc", "bTC"])
@@ -87,11 +98,28 @@ def test_asset_codes_are_case_insensitive(
     assert answer.json()["ativo"] == "BTC"
 
 
-@pytest.mark.parametrize("code", ["SOL", "ZZZ", "A", "x.y_z-1", "A" * 20])
-def test_unknown_asset_is_a_short_404(running_client: TestClient, code: str) -> None:
+KNOWN = "known assets: BNB, BTC, DOGE, ETH, XEM, XLM, XRP"
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        ("SOL", ""),
+        ("ZZZ", ""),
+        ("A", ""),
+        ("x.y_z-1", ""),
+        ("A" * 20, ""),
+        ("btx", " (did you mean BTC?)"),
+        ("XLR", " (did you mean XRP, XLM?)"),  # closest first
+        ("ETHE", " (did you mean ETH?)"),
+    ],
+)
+def test_unknown_asset_is_a_404_naming_the_known_ones(
+    running_client: TestClient, code: str, hint: str
+) -> None:
     answer = running_client.get("/predict", params={"ativo": code})
     assert answer.status_code == 404
-    assert answer.json() == {"detail": f"unknown asset: {code.upper()}"}
+    assert answer.json() == {"detail": f"unknown asset: {code.upper()}{hint}; {KNOWN}"}
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from criptos.api.predictions import latest_rows
+from criptos.api.checks import latest_rows
 from criptos.datasets.model_registry import ModelRegistryDataset
 from tests.api.conftest import wait_for
 from tests.api.load import Hammer
@@ -68,7 +68,7 @@ def test_serves_the_exported_version(server: ApiServer, exported: KedroProject) 
     features = pd.read_parquet(
         exported.path("features") / "cripto_features_latest.parquet"
     )
-    rows = latest_rows(features)
+    rows = latest_rows(features).rows
     bundle = ModelRegistryDataset(path=str(exported.path("model_registry"))).load()
     inputs = rows[bundle.feature_columns]
     for index, code in enumerate(manifest["training"]["assets"]):
@@ -78,9 +78,11 @@ def test_serves_the_exported_version(server: ApiServer, exported: KedroProject) 
         row = inputs.iloc[[index]]
         assert body["predictions"]["regressor_gbr"][
             "predicted_log_return"
-        ] == pytest.approx(float(bundle.models["regressor_gbr"].predict(row)[0]))
+        ] == pytest.approx(
+            float(bundle.models["regressor_gbr"].predict(row)[0]), abs=5e-7
+        )
         assert body["predictions"]["classifier_log"]["probability_up"] == pytest.approx(
-            float(bundle.models["classifier_log"].predict_proba(row)[0, 1])
+            float(bundle.models["classifier_log"].predict_proba(row)[0, 1]), abs=5e-5
         )
     status, models = get_json(f"{server.url}/models")
     assert models["manifest"]["version"] == manifest["version"]

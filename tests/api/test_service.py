@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from criptos.api.predictions import VersionRefused, build_state, dtype_family
+from criptos.api.checks import VersionRefused, dtype_family
+from criptos.api.predictions import build_state
 from criptos.api.redaction import without_paths
 from criptos.api.service import ModelService
 from criptos.api.settings import Settings
@@ -27,6 +28,7 @@ class MemorySource:
     bundles: dict[str, ModelBundle] = field(default_factory=dict)
     latest: str | None = None
     loads: list[str] = field(default_factory=list)
+    features_version: str = "features-1"
 
     def latest_manifest(self) -> Mapping[str, Any] | None:
         return None if self.latest is None else self.bundles[self.latest].manifest
@@ -34,6 +36,9 @@ class MemorySource:
     def load_version(self, version: str) -> ModelBundle:
         self.loads.append(version)
         return self.bundles[version]
+
+    def features_fingerprint(self) -> str | None:
+        return self.features_version
 
     def load_features(self) -> pd.DataFrame:
         return self.features

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from criptos.features import windows
+from criptos.features import FeatureParams, compute_features, windows
 from criptos.features.definitions import _asset_positions
+from criptos.validation import validate_candles
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +100,29 @@ def test_window_values_do_not_depend_on_neighbouring_assets(column: pd.DataFrame
 def test_invalid_window_is_refused(window):
     with pytest.raises(ValueError, match="window"):
         windows.rolling_mean(np.arange(5.0), np.arange(5), window)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        FeatureParams(),
+        FeatureParams(
+            moving_average_windows=(3, 90),
+            volatility_windows=(4,),
+            log_return_horizons=(2,),
+            robust_window=5,
+        ),
+    ],
+    ids=["default", "long_average"],
+)
+def test_warmup_rows_is_where_every_feature_is_first_defined(
+    real_raw_frame: pd.DataFrame, params: FeatureParams
+) -> None:
+    """On the real candles of assets whose volumes are never zero, the first row with
+    every numeric feature defined is row ``warmup_rows`` (counting from 1)."""
+    candles = validate_candles(real_raw_frame, max_quarantine_share=0.05).candles
+    features = compute_features(candles, params)
+    numeric = features.select_dtypes("number").columns
+    for asset in ("BNB", "ETH", "XLM"):
+        complete = features.loc[features["ativo"] == asset, numeric].notna().all(axis=1)
+        assert int(np.argmax(complete.to_numpy())) + 1 == params.warmup_rows, asset

@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from criptos.api.service import ModelService
+from criptos.api.service import NOT_READY, ModelService
 from criptos.api.settings import Settings
 from criptos.api.state import ServingState
 
-NOT_READY = "no model version is loaded yet"
 _bearer = HTTPBearer(auto_error=False, description="The configured admin token.")
 
 

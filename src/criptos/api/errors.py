@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from criptos.api.state import AssetNotServed
+
 logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "internal error"
@@ -19,6 +21,15 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     return JSONResponse(
         {"detail": error.detail}, status_code=error.status_code, headers=error.headers
     )
+
+
+async def _asset_not_served(request: Request, error: AssetNotServed) -> JSONResponse:
+    """404 unknown asset, 422 not predictable (with the days still needed), 503."""
+    body: dict[str, object] = {"detail": error.message}
+    if error.days_needed is not None:
+        body["days_needed"] = error.days_needed
+    headers = {"Retry-After": "1"} if error.status == 503 else None
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 async def _validation_error(
@@ -50,5 +61,6 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(AssetNotServed, _asset_not_served)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)

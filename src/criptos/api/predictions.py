@@ -1,145 +1,70 @@
 """Turn a model bundle and the latest features into a ready-to-serve state.
 
-Everything that can go wrong with a version goes wrong here, before the swap: a
-manifest without models, a feature column missing or of another dtype, a model that
-cannot predict or gives a non-finite number. Each raises ``VersionRefused`` whose
-message names columns and models only (never a file path), so clients may see it.
+Everything that can go wrong with a version goes wrong here, before the swap (see
+``criptos.api.checks``): a manifest without models, a feature column missing or of
+another dtype, a model that cannot predict or gives a non-finite number. An asset
+whose latest row cannot be predicted honestly (warm-up incomplete, too many missing
+inputs) gets a refusal instead of an answer; the others get their answer rendered
+once, rounded to what the data supports.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from criptos.api.caveats import (
+    LOG_RETURN_DECIMALS,
+    PROBABILITY_DECIMALS,
+    Unpredictable,
+    holdout_net_sharpe,
+    price_decimals,
+    recommended_models,
+    refusal_of,
+    verdict_of,
+)
+from criptos.api.checks import (
+    CODE_COLUMN,
+    BundleLike,
+    LatestRows,
+    VersionRefused,
+    check_feature_columns,
+    check_manifest,
+    latest_rows,
+    listing,
+)
 from criptos.api.schemas import (
     ClassificationPrediction,
+    ModelCaveats,
     PredictionResponse,
     RegressionPrediction,
 )
-from criptos.api.state import AssetServing, ServingState
+from criptos.api.state import AssetServing, FeaturesInUse, ServingPolicy, ServingState
+from criptos.features import FeatureParams
+from criptos.features.table import METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
-ASSET_CODE = re.compile(r"[A-Za-z0-9._-]{1,20}")
-KEY_COLUMNS = ("ativo", "data", "fechamento")
-CODE_COLUMN = "__api_asset_code__"
-TASKS = ("regression", "classification")
-_STRING_DTYPES = frozenset(
-    {"object", "str", "string", "string[python]", "string[pyarrow]"}
-)
-_MAX_LISTED = 8
+# ``DataFrame.attrs`` key of the feature table's own metadata (what produced it).
+FEATURE_METADATA_ATTR = METADATA_KEY
 
 
-class BundleLike(Protocol):
-    """What the service needs of ``criptos.contracts.model_bundle.ModelBundle``."""
-
-    manifest: Mapping[str, Any]
-    models: Mapping[str, Any]
-
-
-class VersionRefused(Exception):
-    """A version that must not be served; ``str(error)`` is safe to show to clients."""
-
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
-        self.stage = stage
-        self.message = message
-
-
-def _listing(names: Sequence[str]) -> str:
-    shown = ", ".join(names[:_MAX_LISTED])
-    return shown + (
-        f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else ""
-    )
-
-
-def dtype_family(dtype: Any) -> str:
-    """A dtype's name, with pandas' several spellings of text columns made one."""
-    name = str(dtype)
-    return "string" if name in _STRING_DTYPES else name
-
-
-def check_manifest(manifest: Mapping[str, Any], models: Mapping[str, Any]) -> None:
-    """The manifest names a version, a horizon and models the bundle really holds."""
-    version = manifest.get("version")
-    if not isinstance(version, str) or not version:
-        raise VersionRefused("manifest", "manifest has no version")
-    horizon = manifest.get("horizon_days")
-    if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
-        raise VersionRefused("manifest", "manifest has no valid horizon_days")
-    entries = manifest.get("models")
-    if not isinstance(entries, Mapping) or not entries:
-        raise VersionRefused("manifest", "manifest lists no models")
-    for name, entry in entries.items():
-        task = entry.get("task") if isinstance(entry, Mapping) else None
-        if task not in TASKS:
-            raise VersionRefused("manifest", f"model {name} has an unknown task")
-        if name not in models:
-            raise VersionRefused("models", f"model {name} is missing from the bundle")
-    columns = manifest.get("feature_columns")
-    if not isinstance(columns, list) or not columns:
-        raise VersionRefused("manifest", "manifest lists no feature columns")
-
-
-def check_feature_columns(
-    features: pd.DataFrame, feature_columns: Sequence[Mapping[str, Any]]
-) -> list[str]:
-    """Names of the model's columns, in model order, after checking names and dtypes."""
-    names = [str(column["name"]) for column in feature_columns]
-    missing = [name for name in names if name not in features.columns]
-    if missing:
-        raise VersionRefused(
-            "features", f"feature column(s) missing: {_listing(missing)}"
-        )
-    mismatched = [
-        f"{column['name']} ({features[column['name']].dtype} instead of {column['dtype']})"
-        for column in feature_columns
-        if dtype_family(features[column["name"]].dtype) != dtype_family(column["dtype"])
-    ]
-    if mismatched:
-        raise VersionRefused(
-            "features", f"feature dtype mismatch: {_listing(mismatched)}"
-        )
-    return names
-
-
-def latest_rows(features: pd.DataFrame) -> pd.DataFrame:
-    """The last dated row of every asset whose code the API can be asked for.
-
-    Adds ``CODE_COLUMN``, the upper-case code requests are matched against.
-    """
-    missing = [column for column in KEY_COLUMNS if column not in features.columns]
-    if missing:
-        raise VersionRefused(
-            "features", f"feature column(s) missing: {_listing(missing)}"
-        )
-    if features.empty:
-        raise VersionRefused("features", "the latest feature table is empty")
-    codes = features["ativo"].astype("string").str.upper()
-    servable = codes.str.fullmatch(ASSET_CODE.pattern).fillna(False).astype(bool)
-    if not servable.all():
-        logger.warning(
-            "Skipping %d feature rows whose asset code cannot be queried",
-            (~servable).sum(),
-        )
-    # The lookup key is a separate column: the models get ``ativo`` exactly as stored.
-    frame = features.loc[servable.to_numpy()].assign(
-        **{CODE_COLUMN: codes[servable].to_numpy(dtype=object)}
-    )
-    order = frame.sort_values([CODE_COLUMN, "data"], kind="stable")
-    rows = order.groupby(CODE_COLUMN, sort=True).tail(1).reset_index(drop=True)
-    if rows.empty:
-        raise VersionRefused(
-            "features", "no asset in the latest features can be served"
-        )
-    return rows
+def warmup_rows_of(features: pd.DataFrame) -> int | None:
+    """The rows of history the table's features need, from the parameters it records."""
+    produced_by = features.attrs.get(FEATURE_METADATA_ATTR)
+    params = produced_by.get("params") if isinstance(produced_by, dict) else None
+    if not isinstance(params, dict):
+        return None
+    try:
+        return FeatureParams(**params).warmup_rows
+    except (TypeError, ValueError):
+        logger.warning("The latest features record parameters this version cannot read")
+        return None
 
 
 def _finite(values: np.ndarray, model: str, assets: pd.Series) -> np.ndarray:
@@ -153,15 +78,23 @@ def _finite(values: np.ndarray, model: str, assets: pd.Series) -> np.ndarray:
     if bad.any():
         raise VersionRefused(
             "predict",
-            f"model {model} gave non-finite values for {_listing(list(assets[bad]))}",
+            f"model {model} gave non-finite values for {listing(list(assets[bad]))}",
         )
     return values
 
 
 def _model_outputs(
-    name: str, task: str, model: Any, inputs: pd.DataFrame, rows: pd.DataFrame
+    name: str,
+    task: str,
+    model: Any,
+    rows: pd.DataFrame,
+    *,
+    inputs: list[str],
+    caveats: ModelCaveats,
+    decimals: list[int],
 ) -> list[RegressionPrediction | ClassificationPrediction]:
-    """One prediction per row of ``inputs`` from one model."""
+    """One prediction per row of ``rows`` from one model (``decimals``: of each price)."""
+    inputs = rows[inputs]
     try:
         if task == "regression":
             raw = model.predict(inputs)
@@ -177,10 +110,12 @@ def _model_outputs(
         closes = rows["fechamento"].to_numpy(dtype=np.float64) * np.exp(values)
         return [
             RegressionPrediction(
-                predicted_log_return=float(value), predicted_close=float(close)
+                predicted_log_return=round(float(value), LOG_RETURN_DECIMALS),
+                predicted_close=round(float(close), places),
+                **dict(caveats),
             )
-            for value, close in zip(
-                values, _finite(closes, name, rows[CODE_COLUMN]), strict=True
+            for value, close, places in zip(
+                values, _finite(closes, name, rows[CODE_COLUMN]), decimals, strict=True
             )
         ]
     if ((values < 0) | (values > 1)).any():
@@ -189,49 +124,130 @@ def _model_outputs(
         )
     return [
         ClassificationPrediction(
-            probability_up=float(p), direction="up" if p >= 0.5 else "down"
+            probability_up=round(float(p), PROBABILITY_DECIMALS),
+            direction="up" if p >= 0.5 else "down",
+            **dict(caveats),
         )
         for p in values
     ]
 
 
-def build_state(
-    bundle: BundleLike, features: pd.DataFrame, now: datetime | None = None
-) -> ServingState:
-    """Validate a bundle against the features and render every asset's answer once."""
-    manifest = bundle.manifest
-    check_manifest(manifest, bundle.models)
-    names = check_feature_columns(features, manifest["feature_columns"])
-    rows = latest_rows(features)
-    inputs = rows[names]
-    per_model = {
-        name: _model_outputs(name, entry["task"], bundle.models[name], inputs, rows)
-        for name, entry in manifest["models"].items()
-    }
-    version = str(manifest["version"])
-    assets: dict[str, AssetServing] = {}
-    for index, (code, day, close) in enumerate(
-        zip(rows[CODE_COLUMN], rows["data"], rows["fechamento"], strict=True)
-    ):
-        as_of = pd.Timestamp(day).date()
+def _refusals(
+    latest: LatestRows, names: list[str], warmup: int | None, policy: ServingPolicy
+) -> tuple[list[Unpredictable | None], list[list[str]]]:
+    """Per latest row: why it cannot be answered (or None), and its missing inputs."""
+    gaps = latest.rows[names].isna().to_numpy()
+    missing = [[n for n, gap in zip(names, row, strict=True) if gap] for row in gaps]
+    refusals = [
+        refusal_of(
+            code,
+            rows=int(count),
+            warmup_rows=warmup,
+            missing=absent,
+            inputs=len(names),
+            max_missing_share=policy.max_missing_inputs_share,
+        )
+        for code, count, absent in zip(
+            latest.rows[CODE_COLUMN], latest.history_rows, missing, strict=True
+        )
+    ]
+    return refusals, missing
+
+
+def _check_closes(rows: pd.DataFrame) -> None:
+    for code, close in zip(rows[CODE_COLUMN], rows["fechamento"], strict=True):
         if not math.isfinite(float(close)):
             raise VersionRefused(
                 "features", f"asset {code} has no finite close on its latest row"
             )
+
+
+def build_state(
+    bundle: BundleLike,
+    features: pd.DataFrame,
+    policy: ServingPolicy | None = None,
+    fingerprint: str | None = None,
+    now: datetime | None = None,
+) -> ServingState:
+    """Validate a bundle against the features and render every asset's answer once."""
+    policy = policy or ServingPolicy()
+    now = now or datetime.now(UTC)
+    manifest = bundle.manifest
+    check_manifest(manifest, bundle.models)
+    names = check_feature_columns(features, manifest["feature_columns"])
+    latest = latest_rows(features)
+    _check_closes(latest.rows)
+    refusals, missing = _refusals(latest, names, warmup_rows_of(features), policy)
+    answerable = [refusal is None for refusal in refusals]
+    served = latest.rows.loc[answerable].reset_index(drop=True)
+    decimals = [
+        price_decimals(closes)
+        for closes, ok in zip(latest.recent_closes, answerable, strict=True)
+        if ok
+    ]
+    per_model = {
+        name: _model_outputs(
+            name,
+            entry["task"],
+            bundle.models[name],
+            served,
+            inputs=names,
+            caveats=ModelCaveats(
+                verdict=verdict_of(manifest, name),
+                holdout_net_sharpe=holdout_net_sharpe(manifest, name),
+            ),
+            decimals=decimals,
+        )
+        for name, entry in manifest["models"].items()
+        if not served.empty
+    }
+    trained_on = {
+        str(code).upper()
+        for code in (manifest.get("training") or {}).get("assets") or []
+    }
+    recommended = recommended_models(manifest)
+    assets: dict[str, AssetServing] = {}
+    answered = iter(range(len(served)))
+    for index, (code, day) in enumerate(
+        zip(latest.rows[CODE_COLUMN], latest.rows["data"], strict=True)
+    ):
+        as_of = pd.Timestamp(day).date()
+        if refusals[index] is not None:
+            assets[code] = AssetServing(code, as_of, None, refusals[index])
+            continue
+        position = next(answered)
         answer = PredictionResponse(
             ativo=code,
             as_of=as_of,
-            last_close=float(close),
+            age_days=0,
+            stale=False,
+            last_close=round(
+                float(served["fechamento"].iloc[position]), decimals[position]
+            ),
             horizon_days=int(manifest["horizon_days"]),
-            model_version=version,
-            predictions={name: outputs[index] for name, outputs in per_model.items()},
+            model_version=str(manifest["version"]),
+            seen_in_training=code in trained_on,
+            missing_inputs=missing[index],
+            recommended=recommended,
+            predictions={name: out[position] for name, out in per_model.items()},
         )
-        assets[code] = AssetServing(
-            ativo=code, as_of=as_of, body=answer.model_dump_json().encode()
+        assets[code] = AssetServing(code, as_of, answer)
+    refused = {code: item.refusal for code, item in assets.items() if item.refusal}
+    if refused:
+        logger.info(
+            "Not answering for %s",
+            "; ".join(refusal.message for refusal in refused.values()),
         )
     return ServingState(
-        version=version,
+        version=str(manifest["version"]),
         manifest=manifest,
-        loaded_at=now or datetime.now(UTC),
+        loaded_at=now,
+        models=bundle.models,
+        features=FeaturesInUse(
+            fingerprint=fingerprint,
+            loaded_at=now,
+            as_of=max(item.as_of for item in assets.values()),
+        ),
+        policy=policy,
         assets=assets,
     )

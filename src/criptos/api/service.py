@@ -1,13 +1,20 @@
-"""Load, validate and hot-swap model versions without ever blocking a request.
+"""Load, validate and hot-swap model versions and features without blocking a request.
 
 A check reads ``latest_manifest()``; when it names a version other than the one in
 use, the version is loaded and validated in a worker thread and, only if everything
 passed, the new ``ServingState`` replaces the old one by a single reference
 assignment on the event loop. Requests read ``service.state`` once, so each of them
 sees one whole version, old or new. A refused version is remembered so that polling
-does not reload it every interval. ``check(force=True)`` (the admin endpoint) loads
-whatever latest names, even a refused version or the one in use: that also picks up
-newer features published without a new model version.
+does not reload it every interval.
+
+When the version is unchanged, the check compares the latest feature table's
+fingerprint (a stat, or an S3 HEAD / listing: ``TableLocation.fingerprint``) with the
+one the answers were computed from; a new table (the daily feature run) is read,
+checked against the manifest's feature schema and predicted with the models already
+loaded, then swapped in the same way: a new day is served within one poll interval
+plus that computation. A table that fails keeps the old answers; its error shows in
+``/models`` until a later check succeeds. ``check(force=True)`` (the admin endpoint)
+loads whatever latest names, even a refused version or the one in use.
 """
 
 from __future__ import annotations
@@ -17,21 +24,25 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from criptos.api.predictions import VersionRefused, build_state
+from criptos.api.checks import VersionRefused
+from criptos.api.predictions import build_state
+from criptos.api.schemas import PredictionResponse
 from criptos.api.source import ModelSource
-from criptos.api.state import ReloadError, ServingState
+from criptos.api.state import AssetNotServed, ReloadError, ServingPolicy, ServingState
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Outcome = Literal["loaded", "unchanged", "refused", "no_version"]
+Outcome = Literal["loaded", "refreshed", "unchanged", "refused", "no_version"]
+NOT_READY = "no model version is loaded yet"
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check found; ``state`` is set only when a new version passed."""
+    """What one check found; ``state`` is set only when a new version or new
+    features passed."""
 
     outcome: Outcome
     version: str | None
@@ -51,14 +62,32 @@ class ModelService:
         source: ModelSource,
         poll_interval: float,
         clock: Callable[[], datetime] = _now,
+        policy: ServingPolicy | None = None,
     ) -> None:
         self.source = source
         self.poll_interval = poll_interval
+        self.policy = policy or ServingPolicy()
         self.state: ServingState | None = None
         self.last_error: ReloadError | None = None
         self._refused_version: str | None = None
+        self._refused_features: str | None = None
         self._clock = clock
         self._lock = asyncio.Lock()
+
+    def serving(self) -> ServingState:
+        """The state in use; raises ``AssetNotServed`` (503) before the first load."""
+        state = self.state
+        if state is None:
+            raise AssetNotServed(503, NOT_READY)
+        return state
+
+    def answer(self, code: str) -> PredictionResponse:
+        """The answer for ``code`` today (UTC); raises ``AssetNotServed``."""
+        return self.serving().answer(code, self._clock().date())
+
+    def body(self, code: str) -> bytes:
+        """``answer`` as the JSON bytes of ``/predict`` (rendered once a day)."""
+        return self.serving().body(code, self._clock().date())
 
     async def check(self, force: bool = False) -> CheckResult:
         """Look at the latest manifest once and swap in a new valid version."""
@@ -68,16 +97,28 @@ class ModelService:
             if result.state is not None:
                 self.state = result.state  # the swap: one reference assignment
                 self.last_error = None
-                self._refused_version = None
+                self._refused_version = self._refused_features = None
                 logger.info(
-                    "Serving model version %s (%d assets), previously %s",
+                    "Serving model version %s (%d assets, features up to %s), "
+                    "previously %s",
                     result.state.version,
                     len(result.state.assets),
-                    current.version if current else "none",
+                    result.state.features.as_of,
+                    f"{current.version} up to {current.features.as_of}"
+                    if current
+                    else "none",
                 )
             elif result.error is not None:
                 self.last_error = result.error
-                self._refused_version = result.version
+                if result.error.stage == "features" and result.version == (
+                    current.version if current else None
+                ):
+                    self._refused_features = result.error.fingerprint
+                else:
+                    self._refused_version = result.version
+            elif result.outcome == "unchanged" and self._refused_features is None:
+                self.last_error = None  # latest names the version in use again
+                self._refused_version = None
             return result
 
     async def poll_forever(self) -> None:
@@ -89,10 +130,20 @@ class ModelService:
                 logger.exception("Reload check failed unexpectedly")
             await asyncio.sleep(self.poll_interval)
 
-    def _refuse(self, version: str | None, stage: str, message: str) -> CheckResult:
+    def _refuse(
+        self,
+        version: str | None,
+        stage: str,
+        message: str,
+        fingerprint: str | None = None,
+    ) -> CheckResult:
         logger.error("Refusing model version %s at %s: %s", version, stage, message)
         error = ReloadError(
-            version=version, stage=stage, message=message, at=self._clock()
+            version=version,
+            stage=stage,
+            message=message,
+            at=self._clock(),
+            fingerprint=fingerprint,
         )
         return CheckResult(outcome="refused", version=version, error=error)
 
@@ -112,12 +163,48 @@ class ModelService:
         if not isinstance(version, str) or not version:
             return self._refuse(None, "manifest", "the latest manifest has no version")
         if current is not None and version == current.version and not force:
-            return CheckResult(outcome="unchanged", version=version)
+            return self._refresh_features(current)
         if version == self._refused_version and not force:
             return CheckResult(
                 outcome="refused", version=version, error=self.last_error
             )
         return self._load(version)
+
+    def _fingerprint(self) -> str | None:
+        return _guarded(
+            "features",
+            "could not look at the latest features",
+            self.source.features_fingerprint,
+        )
+
+    def _refresh_features(self, current: ServingState) -> CheckResult:
+        """Recompute the answers of the version in use when the feature table changed."""
+        version = current.version
+        fingerprint = None
+        try:
+            fingerprint = self._fingerprint()
+            if fingerprint in {current.features.fingerprint, self._refused_features}:
+                return CheckResult(outcome="unchanged", version=version)
+            logger.info("New latest features: recomputing the answers of %s", version)
+            features = _guarded(
+                "features",
+                "could not read the latest features",
+                self.source.load_features,
+            )
+            state = _guarded(
+                "features",
+                "the new features cannot be served",
+                lambda: build_state(
+                    _Bundle(current.manifest, current.models),
+                    features,
+                    self.policy,
+                    fingerprint,
+                    now=self._clock(),
+                ),
+            )
+        except VersionRefused as refused:
+            return self._refuse(version, "features", refused.message, fingerprint)
+        return CheckResult(outcome="refreshed", version=version, state=state)
 
     def _load(self, version: str) -> CheckResult:
         """Load, validate and render one version; never raises."""
@@ -132,6 +219,7 @@ class ModelService:
                 raise VersionRefused(
                     "manifest", "the version's manifest names another version"
                 )
+            fingerprint = self._fingerprint()
             features = _guarded(
                 "features",
                 "could not read the latest features",
@@ -140,11 +228,21 @@ class ModelService:
             state = _guarded(
                 "validate",
                 "validation failed",
-                lambda: build_state(bundle, features, now=self._clock()),
+                lambda: build_state(
+                    bundle, features, self.policy, fingerprint, now=self._clock()
+                ),
             )
         except VersionRefused as refused:
             return self._refuse(version, refused.stage, refused.message)
         return CheckResult(outcome="loaded", version=version, state=state)
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """The bundle of the version in use, as kept by its state."""
+
+    manifest: Any
+    models: Any
 
 
 def _guarded(stage: str, failure: str, action: Callable[[], T]) -> T:

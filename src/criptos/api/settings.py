@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from criptos.api.state import ServingPolicy
+
 ENV_PREFIX = "CRIPTOS_API_"
 
 
@@ -40,7 +42,20 @@ class Settings(BaseSettings):
     poll_interval: float = Field(
         default=10.0,
         gt=0,
-        description="Seconds between checks of latest/manifest.json.",
+        description="Seconds between checks of latest/manifest.json and of the "
+        "latest feature table.",
+    )
+    stale_after_days: int = Field(
+        default=3,
+        ge=0,
+        description="An answer whose as_of is more days old than this says stale: true.",
+    )
+    max_missing_inputs_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="An asset whose latest row misses more than this share of the "
+        "model inputs answers 422 instead of a median-filled guess.",
     )
     admin_token: SecretStr | None = Field(
         default=None,
@@ -53,6 +68,14 @@ class Settings(BaseSettings):
         default="cripto_features_latest@pandas",
         description="Catalog entry of the latest features (read as pandas).",
     )
+
+    @property
+    def policy(self) -> ServingPolicy:
+        """When answers are stale and assets refused."""
+        return ServingPolicy(
+            stale_after_days=self.stale_after_days,
+            max_missing_inputs_share=self.max_missing_inputs_share,
+        )
 
     @field_validator("admin_token")
     @classmethod

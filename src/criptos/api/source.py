@@ -21,8 +21,11 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project, is_kedro_project
 
-from criptos.api.predictions import BundleLike, VersionRefused
+from criptos.api.checks import BundleLike, VersionRefused
+from criptos.api.predictions import FEATURE_METADATA_ATTR
 from criptos.api.settings import Settings
+from criptos.datasets.locations import table_location
+from criptos.feature_store import TableLocation
 from criptos.registry import BundleSignatureError
 
 logger = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ class ProjectNotFound(RuntimeError):
 
 
 class ModelSource(Protocol):
-    """The three reads the service needs; tests may inject their own."""
+    """The reads the service needs; tests may inject their own."""
 
     def latest_manifest(self) -> Mapping[str, Any] | None:
         """The manifest ``latest`` points at, or None before any export."""
@@ -41,8 +44,13 @@ class ModelSource(Protocol):
     def load_version(self, version: str) -> BundleLike:
         """The verified bundle of one version."""
 
+    def features_fingerprint(self) -> str | None:
+        """A cheap digest of the latest feature table that changes when it is replaced
+        (None when it cannot be told: the features are then read with a new version)."""
+
     def load_features(self) -> pd.DataFrame:
-        """The latest feature table."""
+        """The latest feature table; ``attrs[FEATURE_METADATA_ATTR]`` holds what the
+        table records of its making (its feature parameters), when it does."""
 
 
 def find_project(project_path: Path | None) -> Path:
@@ -76,6 +84,15 @@ class KedroModelSource:
         self._catalog = catalog
         self._registry = catalog[registry_dataset]
         self._features_dataset = features_dataset
+        try:
+            self._features: TableLocation | None = table_location(
+                catalog[features_dataset]
+            )
+        except TypeError as error:
+            logger.warning(
+                "New features are read only with a new model version: %s", error
+            )
+            self._features = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KedroModelSource:
@@ -109,5 +126,16 @@ class KedroModelSource:
         except BundleSignatureError as refused:
             raise VersionRefused("signature", str(refused)) from refused
 
+    def features_fingerprint(self) -> str | None:
+        return self._features.fingerprint() if self._features else None
+
     def load_features(self) -> pd.DataFrame:
-        return self._catalog.load(self._features_dataset)
+        produced_by = (
+            self._features.metadata().get(FEATURE_METADATA_ATTR)
+            if self._features
+            else None
+        )
+        features = self._catalog.load(self._features_dataset)
+        if produced_by is not None:
+            features.attrs[FEATURE_METADATA_ATTR] = produced_by
+        return features

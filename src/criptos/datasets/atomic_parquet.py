@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 from kedro.io import DatasetError
-from kedro.io.core import get_filepath_str
 from kedro_datasets.pandas import ParquetDataset
 
+from criptos.datasets.locations import table_location
 from criptos.feature_store import FeatureTableStore, TableLocation, content_of
 
 LOAD_AS = ("pandas", "location")
@@ -63,11 +63,8 @@ class AtomicParquetDataset(ParquetDataset):
         return {**super()._describe(), "layout": self._layout, "load_as": self._load_as}
 
     def _store(self, path: PurePosixPath) -> FeatureTableStore:
-        filepath = get_filepath_str(path, self._protocol)
-        if self._protocol != "file":  # fsspec's form, as the previous-table datasets
-            filepath = f"{self._protocol}://{filepath}"
         return FeatureTableStore(
-            TableLocation(filepath, self._fs),
+            table_location(self, path),
             layout=self._layout,
             compression=self._save_args.get("compression", "snappy"),
             max_delta_parts=self._max_delta_parts,

@@ -9,6 +9,7 @@ error: ``open`` gives None and ``metadata`` nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterator
@@ -48,6 +49,10 @@ class FileTable(PreviousTable):
 
 StoredTable = FileTable | PartsTable
 
+# What identifies one version of a stored file on the local disk (inode, time) and on
+# object stores (ETag, time); the keys a file system does not give are left empty.
+_IDENTITY_KEYS = ("name", "size", "ino", "mtime", "ETag", "LastModified")
+
 
 @dataclass(frozen=True)
 class TableLocation:
@@ -79,6 +84,29 @@ class TableLocation:
         if self.is_folder():
             return PartsTable.open(self.filesystem, self.path)
         return FileTable(parquet_file(self.filesystem, self.path))
+
+    def fingerprint(self) -> str | None:
+        """A short digest that changes whenever the stored table is replaced; None if
+        absent. Costs one ``stat`` (an S3 HEAD) for a file, one listing for a folder:
+        cheap enough to poll.
+
+        Every write swaps in new files (a rename, a new object, new part names), so
+        the inode, modification time or ETag of some file changes.
+        """
+        self.filesystem.invalidate_cache(self.path)  # s3fs caches listings and HEADs
+        try:
+            info = self.filesystem.info(self.path)
+            entries = (
+                self.filesystem.ls(self.path, detail=True)
+                if info.get("type") == "directory"
+                else [info]
+            )
+        except FileNotFoundError:
+            return None
+        described = sorted(
+            [str(entry.get(key, "")) for key in _IDENTITY_KEYS] for entry in entries
+        )
+        return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:16]
 
     def metadata(self) -> dict[str, Any]:
         """Key/value metadata of the stored table, decoded (empty when there is none).

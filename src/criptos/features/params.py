@@ -71,6 +71,21 @@ class FeatureParams:
             self.stochastic_window,
         )
 
+    @property
+    def warmup_rows(self) -> int:
+        """Rows of an asset, its current one included, before every feature of that row
+        can be defined: an asset with fewer has gaps a model would fill with medians."""
+        return max(
+            *self.moving_average_windows,
+            *(window + 1 for window in self.volatility_windows),  # windows of returns
+            *(horizon + 1 for horizon in self.log_return_horizons),
+            self.robust_window,
+            self.parkinson_window,
+            self.atr_window + 1,
+            self.rsi_window + 1,
+            self.stochastic_window,
+        )
+
 
 @dataclass(frozen=True, config=_CONFIG)
 class FeatureEngineeringParams(FeatureParams):

@@ -9,6 +9,7 @@ from criptos.api.schemas import (
     NOT_READY_DESCRIPTION,
     AssetEntry,
     AssetsResponse,
+    FeaturesInUse,
     ModelsResponse,
     ReloadErrorBody,
     error_responses,
@@ -38,7 +39,9 @@ async def list_assets(state: StateDep) -> AssetsResponse:
     return AssetsResponse(
         model_version=state.version,
         ativos=[
-            AssetEntry(ativo=code, as_of=item.as_of)
+            AssetEntry(
+                ativo=code, as_of=item.as_of, predictable=item.answer is not None
+            )
             for code, item in state.assets.items()
         ],
     )
@@ -55,6 +58,13 @@ async def describe_models(service: ServiceDep) -> ModelsResponse:
     return ModelsResponse(
         model_version=state.version if state else None,
         loaded_at=state.loaded_at if state else None,
+        features=FeaturesInUse(
+            loaded_at=state.features.loaded_at,
+            as_of=state.features.as_of,
+            assets=len(state.assets),
+        )
+        if state
+        else None,
         manifest=state.public_manifest if state else None,
         last_reload_error=error_body(service.last_error),
     )
