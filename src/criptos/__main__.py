@@ -1,7 +1,8 @@
 """Makes the project runnable as ``criptos`` and ``python -m criptos``.
 
 ``criptos [run options]`` is ``kedro run`` (see ``criptos.cli``);
-``criptos verify-bundle [options]`` checks a published model version.
+``criptos verify-bundle [options]`` checks a published model version;
+``criptos predict ATIVO [--json]`` prints the API's answer for one asset.
 """
 
 import sys
@@ -21,6 +22,10 @@ def main(*args: Any, **kwargs: Any) -> Any:
         from criptos.cli import verify_bundle  # noqa: PLC0415 (only this command)
 
         return verify_bundle(arguments[1:], prog_name="criptos verify-bundle", **kwargs)
+    if arguments[:1] == ["predict"]:
+        from criptos.api.predict_command import predict  # noqa: PLC0415
+
+        return predict(arguments[1:], prog_name="criptos predict", **kwargs)
     run = find_run_command(package_name)
     return run(*args, **kwargs)
 

@@ -14,6 +14,9 @@ tracebacks instead. ``kedro run --verbose`` (or ``-v``) and a user logging
 configuration (``KEDRO_LOGGING_CONFIG``) print the traceback before that line. Any
 other exception is a bug and keeps Kedro's behaviour: the full traceback, status 1.
 
+``criptos predict BTC [--json]`` (or ``kedro predict``) prints the API's answer for
+one asset without a server (``criptos.api.predict_command``).
+
 ``criptos verify-bundle`` (or ``kedro verify-bundle``) checks one
 published model version without unpickling anything: its manifest, its signature
 when ``CRIPTOS_REGISTRY_SIGNING_KEY`` is set, and every model file's sha256. It prints
@@ -35,6 +38,7 @@ from kedro.framework.startup import bootstrap_project
 from kedro.io.core import DatasetError
 from kedro.utils import find_kedro_project
 
+from criptos.api import predict_command
 from criptos.contracts.errors import InputError
 from criptos.contracts.model_bundle import (
     SIGNATURE_ALGORITHM,
@@ -123,6 +127,7 @@ run = click.Command(
     context_settings=kedro_run.context_settings,
 )
 cli.add_command(run)
+cli.add_command(predict_command.predict)
 
 
 # ------------------------------------------------------------- verify-bundle

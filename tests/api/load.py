@@ -15,11 +15,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Answer:
-    """One request: when it finished, its status (0 = transport error) and version."""
+    """One request: when it finished, its status (0 = transport error), the model
+    version and the feature date (``as_of``) it answered with."""
 
     at: float
     status: int
     version: str | None
+    as_of: str | None = None
     error: str | None = None
 
 
@@ -39,14 +41,19 @@ class Hammer:
             while not self._stop.is_set():
                 try:
                     response = client.get(self.path)
-                    version = (
-                        response.json().get("model_version")
-                        if response.status_code == 200
-                        else None
+                    body = response.json() if response.status_code == 200 else {}
+                    log.append(
+                        Answer(
+                            time.monotonic(),
+                            response.status_code,
+                            body.get("model_version"),
+                            body.get("as_of"),
+                        )
                     )
-                    log.append(Answer(time.monotonic(), response.status_code, version))
                 except (httpx.HTTPError, ValueError) as error:
-                    log.append(Answer(time.monotonic(), 0, None, type(error).__name__))
+                    log.append(
+                        Answer(time.monotonic(), 0, None, error=type(error).__name__)
+                    )
 
     def __enter__(self) -> Hammer:
         for _ in range(self.threads):
@@ -65,33 +72,38 @@ class Hammer:
     def all_answers(self) -> list[Answer]:
         return [answer for log in self.answers for answer in list(log)]
 
-    def first_seen(self, version: str) -> float | None:
-        """When ``version`` was first answered by any thread."""
+    def first_seen(self, value: str, field: str = "version") -> float | None:
+        """When ``value`` of ``field`` (version or as_of) was first answered."""
         times = [
-            answer.at for answer in self.all_answers() if answer.version == version
+            answer.at
+            for answer in self.all_answers()
+            if getattr(answer, field) == value
         ]
         return min(times) if times else None
 
-    def went_back(self, new: str) -> list[int]:
-        """Threads that saw ``new`` and later an older version again (must be none)."""
+    def went_back(self, new: str, field: str = "version") -> list[int]:
+        """Threads that saw ``new`` and later an older value again (must be none)."""
         back = []
         for index, log in enumerate(self.answers):
             seen = False
             for answer in log:
-                seen = seen or answer.version == new
-                if seen and answer.version not in (new, None):
+                seen = seen or getattr(answer, field) == new
+                if seen and getattr(answer, field) not in (new, None):
                     back.append(index)
                     break
         return back
 
-    def check_switch(self, version: str, published: float, budget: float) -> float:
-        """Every answer 200, no thread back on an older version after ``version``, and
-        ``version`` served within ``budget`` s of ``published``; returns that delay."""
+    def check_switch(
+        self, version: str, published: float, budget: float, field: str = "version"
+    ) -> float:
+        """Every answer 200, no thread back on an older value after ``version`` (of
+        ``field``: the model version or the features' as_of), and it was served
+        within ``budget`` s of ``published``; returns that delay."""
         answers = self.all_answers()
         statuses = Counter(answer.status for answer in answers)
         assert statuses == {200: len(answers)}, statuses
-        assert self.went_back(version) == []
-        first = self.first_seen(version)
+        assert self.went_back(version, field) == []
+        first = self.first_seen(version, field)
         assert first is not None, f"{version} never served"
         delay = first - published
         logger.info(

@@ -128,3 +128,23 @@ def test_before_any_version_every_question_is_503(real_features: pd.DataFrame) -
     with pytest.raises(AssetNotServed) as refused:
         service.answer("BTC")
     assert refused.value.status == 503
+
+
+def test_new_features_are_served_while_latest_names_a_refused_version(
+    yesterday: MemorySource, real_features: pd.DataFrame, make_bundle: BundleFactory
+) -> None:
+    service = ModelService(yesterday, poll_interval=1)
+    check(service)
+    yesterday.bundles[SECOND_VERSION] = make_bundle(SECOND_VERSION, models={})
+    yesterday.latest = SECOND_VERSION
+    assert check(service).outcome == "refused"
+    refused = service.last_error
+    assert refused.version == SECOND_VERSION and refused.stage == "manifest"
+
+    yesterday.features, yesterday.features_version = real_features, "features-2"
+    assert check(service).outcome == "refreshed"
+    assert service.state.version == FIRST_VERSION
+    assert btc_as_of(service) == real_features["data"].max().date().isoformat()
+    assert service.last_error is refused  # latest still names the refused version
+    assert check(service).outcome == "refused"
+    assert yesterday.loads == [FIRST_VERSION, SECOND_VERSION]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 
 from tests.api.bundles import point_latest, publish_unlisted
@@ -21,6 +23,8 @@ from tests.api.conftest import (
 from tests.api.load import Hammer
 from tests.api.server import ApiServer, get_json
 from tests.api.test_endpoints import assert_no_leak
+from tests.api.test_freshness import without_last_day
+from tests.api.test_requests import PREDICT_QUERY
 from tests.kedro_project import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +60,56 @@ def test_serves_every_endpoint_over_http(server: ApiServer) -> None:
         assert client.get("/docs").status_code == 200
         assert client.post("/admin/reload").status_code == 404  # no token configured
         assert_no_leak(client.get("/predict?ativo=%FF%FE").text)
+        head = client.head("/predict", params={"ativo": "eth"})
+        assert head.status_code == 200 and head.content == b""
+        home = client.get("/", follow_redirects=False)
+        assert home.status_code == 307 and home.headers["location"] == "/docs"
+        graphql = client.post("/graphql", json={"query": PREDICT_QUERY}).json()
+        assert graphql["data"]["predict"]["asOf"] == body["as_of"]
+        assert len(graphql["data"]["predict"]["predictions"]) == 5
+        assert len(graphql["data"]["ativos"]) == 7
+
+
+def replace_atomically(frame: pd.DataFrame, target: Path) -> None:
+    """As the feature pipeline publishes the latest table: a whole new file renamed in."""
+    temporary = target.with_name(f".{target.name}.tmp")
+    frame.to_parquet(temporary, index=False)
+    os.replace(temporary, target)
+
+
+def test_a_new_day_of_features_is_served_under_load(
+    api_project: ApiProject,
+    make_bundle: BundleFactory,
+    real_features: pd.DataFrame,
+    tmp_path: Path,
+) -> None:
+    replace_atomically(without_last_day(real_features), api_project.features_file)
+    api_project.publish(make_bundle(FIRST_VERSION))
+    new_day = real_features["data"].max().date().isoformat()
+    with ApiServer(
+        log_file=tmp_path / "server.log",
+        project_path=PROJECT_ROOT,
+        conf_source=api_project.project.conf,
+        poll_interval=POLL_INTERVAL,
+        cwd=tmp_path,
+    ) as running:
+        running.wait_ready()
+        with Hammer(running.url, threads=8) as hammer:
+            time.sleep(1.0)
+            assert hammer.first_seen(new_day, "as_of") is None
+            replace_atomically(real_features, api_project.features_file)
+            published = time.monotonic()
+            wait_for(
+                lambda: hammer.first_seen(new_day, "as_of"),
+                timeout=POLL_INTERVAL + LOAD_ALLOWANCE + 10,
+            )
+            time.sleep(0.5)
+        status, models = get_json(f"{running.url}/models")
+    assert len(hammer.all_answers()) > 100
+    hammer.check_switch(new_day, published, POLL_INTERVAL + LOAD_ALLOWANCE, "as_of")
+    assert {answer.version for answer in hammer.all_answers()} == {FIRST_VERSION}
+    assert models["features"]["as_of"] == new_day
+    assert models["last_reload_error"] is None
 
 
 def test_finds_the_project_from_the_working_directory(

@@ -21,6 +21,7 @@ from tests.api.conftest import FIRST_VERSION, SECOND_VERSION, BundleFactory, wai
 from tests.api.load import Hammer
 from tests.api.server import ApiServer, get_json
 from tests.api.test_endpoints import assert_no_leak
+from tests.api.test_freshness import without_last_day
 from tests.kedro_project import PROJECT_ROOT
 from tests.s3_server import SeaweedS3
 
@@ -124,3 +125,35 @@ def test_a_corrupt_version_in_the_bucket_is_refused(
     assert BUCKET not in json.dumps(error)
     status, body = get_json(f"{s3_server.url}/predict?ativo=ETH")
     assert status == 200 and body["model_version"] == SECOND_VERSION
+
+
+def put_features(seaweedfs: SeaweedS3, features: pd.DataFrame) -> None:
+    """Replace the latest feature object, as the daily feature run does on S3."""
+    buffer = io.BytesIO()
+    features.to_parquet(buffer, index=False)
+    seaweedfs.client().put_object(
+        Bucket=BUCKET,
+        Key="features/cripto_features_latest.parquet",
+        Body=buffer.getvalue(),
+    )
+
+
+def test_a_new_feature_object_in_the_bucket_is_served_under_load(
+    s3_server: ApiServer, seaweedfs: SeaweedS3, real_features: pd.DataFrame
+) -> None:
+    """Also while latest names the refused version of the test above."""
+    put_features(seaweedfs, without_last_day(real_features))
+    earlier = without_last_day(real_features)["data"].max().date().isoformat()
+    wait_for(
+        lambda: get_json(f"{s3_server.url}/predict?ativo=BTC")[1]["as_of"] == earlier,
+        timeout=30,
+    )
+    new_day = real_features["data"].max().date().isoformat()
+    with Hammer(s3_server.url, threads=6) as hammer:
+        time.sleep(0.5)
+        put_features(seaweedfs, real_features)
+        published = time.monotonic()
+        wait_for(lambda: hammer.first_seen(new_day, "as_of"), timeout=30)
+        time.sleep(0.3)
+    hammer.check_switch(new_day, published, POLL_INTERVAL + LOAD_ALLOWANCE, "as_of")
+    assert {answer.version for answer in hammer.all_answers()} == {SECOND_VERSION}

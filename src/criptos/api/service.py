@@ -68,9 +68,8 @@ class ModelService:
         self.poll_interval = poll_interval
         self.policy = policy or ServingPolicy()
         self.state: ServingState | None = None
-        self.last_error: ReloadError | None = None
-        self._refused_version: str | None = None
-        self._refused_features: str | None = None
+        self._version_error: ReloadError | None = None  # latest names a refused version
+        self._features_error: ReloadError | None = None  # of the refused feature table
         self._clock = clock
         self._lock = asyncio.Lock()
 
@@ -90,36 +89,60 @@ class ModelService:
         return self.serving().body(code, self._clock().date())
 
     async def check(self, force: bool = False) -> CheckResult:
-        """Look at the latest manifest once and swap in a new valid version."""
+        """Look at the latest manifest and features once; swap in what is new and valid."""
         async with self._lock:
             current = self.state
             result = await asyncio.to_thread(self._check_blocking, current, force)
             if result.state is not None:
                 self.state = result.state  # the swap: one reference assignment
-                self.last_error = None
-                self._refused_version = self._refused_features = None
-                logger.info(
-                    "Serving model version %s (%d assets, features up to %s), "
-                    "previously %s",
-                    result.state.version,
-                    len(result.state.assets),
-                    result.state.features.as_of,
-                    f"{current.version} up to {current.features.as_of}"
-                    if current
-                    else "none",
-                )
-            elif result.error is not None:
-                self.last_error = result.error
-                if result.error.stage == "features" and result.version == (
-                    current.version if current else None
-                ):
-                    self._refused_features = result.error.fingerprint
-                else:
-                    self._refused_version = result.version
-            elif result.outcome == "unchanged" and self._refused_features is None:
-                self.last_error = None  # latest names the version in use again
-                self._refused_version = None
+                self._log_swap(result.state, current)
+            self._remember(result, current)
             return result
+
+    @property
+    def last_error(self) -> ReloadError | None:
+        """Why the latest feature table or, else, the latest version is not served."""
+        return self._features_error or self._version_error
+
+    @property
+    def _refused_version(self) -> str | None:
+        return self._version_error.version if self._version_error else None
+
+    @property
+    def _refused_features(self) -> str | None:
+        return self._features_error.fingerprint if self._features_error else None
+
+    def _remember(self, result: CheckResult, current: ServingState | None) -> None:
+        """Keep the errors true to the latest version and features.
+
+        A refused version or feature table is remembered (not retried every poll);
+        its error clears once latest names a version that serves (again), or once the
+        refused features are replaced by ones that pass.
+        """
+        if result.outcome == "loaded":
+            self._version_error = self._features_error = None
+        elif result.outcome == "refreshed":
+            self._features_error = None
+        elif result.outcome == "unchanged":
+            self._version_error = None  # latest names the version in use
+        elif result.error is not None:
+            served = current.version if current else None
+            if result.error.stage == "features" and result.version == served:
+                self._features_error = result.error
+            else:
+                self._version_error = result.error
+
+    @staticmethod
+    def _log_swap(state: ServingState, previous: ServingState | None) -> None:
+        logger.info(
+            "Serving model version %s (%d assets, features up to %s), previously %s",
+            state.version,
+            len(state.assets),
+            state.features.as_of,
+            f"{previous.version} up to {previous.features.as_of}"
+            if previous
+            else "none",
+        )
 
     async def poll_forever(self) -> None:
         """Check now and then every ``poll_interval`` seconds until cancelled."""
@@ -165,10 +188,19 @@ class ModelService:
         if current is not None and version == current.version and not force:
             return self._refresh_features(current)
         if version == self._refused_version and not force:
-            return CheckResult(
-                outcome="refused", version=version, error=self.last_error
-            )
+            return self._still_refused(current, version)
         return self._load(version)
+
+    def _still_refused(self, current: ServingState | None, version: str) -> CheckResult:
+        """Latest still names a refused version: the version in use keeps serving,
+        with the newest features."""
+        if current is not None:
+            refreshed = self._refresh_features(current)
+            if refreshed.outcome != "unchanged":
+                return refreshed
+        return CheckResult(
+            outcome="refused", version=version, error=self._version_error
+        )
 
     def _fingerprint(self) -> str | None:
         return _guarded(
