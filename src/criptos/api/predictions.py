@@ -193,6 +193,7 @@ def build_state(
             served,
             inputs=names,
             caveats=ModelCaveats(
+                task=entry["task"],
                 verdict=verdict_of(manifest, name),
                 holdout_net_sharpe=holdout_net_sharpe(manifest, name),
             ),

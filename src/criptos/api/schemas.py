@@ -25,6 +25,7 @@ class Verdict(BaseModel):
 class ModelCaveats(BaseModel):
     """What a model's forecast is worth, as measured when it was trained."""
 
+    task: str  # narrowed by each prediction class; first in every answer
     verdict: Verdict
     holdout_net_sharpe: float | None = Field(
         default=None,
