@@ -51,6 +51,7 @@ from tests.api.bundles import fit_models, make_manifest
 from tests.api.conftest import ApiProject, make_api_project
 from tests.api.server import ApiServer, get_json
 from tests.api.test_freshness import without_last_day
+from tests.api.test_http_e2e import replace_atomically
 from tests.kedro_project import PROJECT_ROOT, write_real_raw_csv
 from tests.s3.helpers import prepare_bucket
 from tests.s3_server import REGION, SeaweedS3, weed_binary
@@ -110,7 +111,7 @@ LOGGING_CONFIG = {
     "root": {"handlers": ["plain"]},
 }
 _LOG_LINE = re.compile(r"^(\d+\.\d{3}) \S+ (.*)$", re.MULTILINE)
-CATALOG_OPEN = "Serving from Kedro project"
+CONTEXT_CREATED = "Serving from Kedro project"
 LOADING = "Loading model version"
 NEW_FEATURES = "New latest features"
 SERVING = "Serving model version"
@@ -141,7 +142,7 @@ class ColdStart:
     """One start of the service: Popen -> first 200 of /ready, and its phases."""
 
     ready_s: float
-    catalog_s: float | None  # Popen -> catalog open (interpreter, imports, Kedro)
+    context_s: float | None  # Popen -> Kedro context (interpreter, imports, session)
     loading_s: float | None  # Popen -> the version's first read begins
     serving_s: float | None  # Popen -> the version's answers are swapped in
 
@@ -228,13 +229,6 @@ def parquet_bytes(features: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` next to ``path`` and move it in place (what a feature run does)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def btc_as_of(features: pd.DataFrame) -> str:
     """The date ``/predict?ativo=BTC`` answers with for this feature table."""
     return features.loc[features["ativo"] == "BTC", "data"].max().date().isoformat()
@@ -291,26 +285,31 @@ def wait_until(
 
 
 def check_endpoints(server: ApiServer) -> None:
-    """One request per loaded endpoint: each must be a 200 about BTC, no GraphQL error."""
-    for name, path in ENDPOINTS.items():
-        url = server.url + path
-        if name in POST_BODIES:
-            answer = httpx.post(
-                url,
-                content=POST_BODIES[name],
-                timeout=10,
-                headers={"Content-Type": "application/json"},
-            )
-        else:
-            answer = httpx.get(url, timeout=10)
-        body = answer.json()
-        about_btc = (
-            body.get("data", {}).get("predict", {}).get("ativo") == "BTC"
-            if name == "/graphql"
-            else name == "/health" or body.get("ativo") == "BTC"
+    """Every loaded request answers 200; /predict and GraphQL about BTC, no error."""
+    answers = {
+        name: httpx.request(
+            "POST" if name in POST_BODIES else "GET",
+            server.url + path,
+            content=POST_BODIES.get(name),
+            headers={"Content-Type": "application/json"},
+            timeout=10,
         )
-        if answer.status_code != 200 or "errors" in body or not about_btc:
-            raise RuntimeError(f"{name} answered {answer.status_code}: {answer.text}")
+        for name, path in ENDPOINTS.items()
+    }
+    predict, graphql = answers["/predict"].json(), answers["/graphql"].json()
+    if (
+        any(answer.status_code != 200 for answer in answers.values())
+        or predict.get("ativo") != "BTC"
+        or graphql.get("errors")
+        or graphql["data"]["predict"]["ativo"] != "BTC"
+    ):
+        raise RuntimeError(
+            "unexpected answers: "
+            + "; ".join(
+                f"{name} {answer.status_code} {answer.text[:300]}"
+                for name, answer in answers.items()
+            )
+        )
 
 
 def measure_throughput(
@@ -342,7 +341,6 @@ def measure_freshness(
     share of the poll interval after the previous flip was seen, so the replacements
     fall at evenly spread points of the poll cycle, as a feature run's would.
     """
-    files = [parquet_bytes(table) for table in tables]
     dates = [btc_as_of(table) for table in tables]
     if len(set(dates)) != len(dates):
         raise ValueError(f"the tables must differ in BTC's last date: {dates}")
@@ -350,7 +348,7 @@ def measure_freshness(
     for flip in range(flips):
         target = (flip + 1) % len(tables)
         time.sleep((flip + 0.5) / flips * server.poll_interval)
-        replace_file(features_file, files[target])
+        replace_atomically(tables[target], features_file)
         replaced_at, replaced = time.time(), time.monotonic()
         seen = wait_until(
             server, functools.partial(serves_btc_as_of, dates[target]), timeout=60
@@ -381,7 +379,7 @@ def measure_cold_starts(
         measured.append(
             ColdStart(
                 ready - started,
-                first_event(events, CATALOG_OPEN, started_at),
+                first_event(events, CONTEXT_CREATED, started_at),
                 first_event(events, LOADING, started_at),
                 first_event(events, SERVING, started_at),
             )
@@ -554,7 +552,7 @@ def cold_start_lines(starts: dict[str, list[ColdStart]]) -> list[str]:
         rows.append(
             f"| {storage} | {len(measured)} | **{statistics.median(readies):.2f}** | "
             f"{', '.join(f'{ready:.2f}' for ready in readies)} | "
-            f"{_seconds(_median([start.catalog_s for start in measured]))} | "
+            f"{_seconds(_median([start.context_s for start in measured]))} | "
             f"{_seconds(_median([start.loading_s for start in measured]))} | "
             f"{_seconds(_median([start.serving_s for start in measured]))} |"
         )
@@ -563,15 +561,16 @@ def cold_start_lines(starts: dict[str, list[ColdStart]]) -> list[str]:
         "",
         "Seconds from `subprocess.Popen` of `python -m criptos.api` to the first 200 of "
         f"`/ready` (asked every {CLIENT_STEP * 1000:.0f} ms), median of the starts, the "
-        "file caches warm; the phases are medians of the log lines' times after the "
-        "`Popen`: the catalog is open (interpreter, imports, Kedro session: "
-        f"`{CATALOG_OPEN}`), the first read of the version begins (`{LOADING}`), its "
-        f"answers are swapped in (`{SERVING}`). On S3, `--env s3 --params bucket=...` "
+        "file caches warm. The phases are medians of the times of the service's log "
+        "lines after the `Popen`: the Kedro context exists (interpreter, imports, Kedro "
+        f"session: `{CONTEXT_CREATED}`); the catalog is built, the latest manifest read and "
+        f"the version's load begins (`{LOADING}`); its answers are swapped in "
+        f"(`{SERVING}`). On S3, `--env s3 --params bucket=...` "
         "reads the same features and version from a local SeaweedFS (authenticated, "
         "`tests/s3_server.py`).",
         "",
-        "| registry and features | starts | ready s | every start, s | catalog open s "
-        "| version read begins s | answers swapped in s |",
+        "| registry and features | starts | ready s | every start, s | Kedro context s "
+        "| version load begins s | answers swapped in s |",
         "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
         *rows,
     ]
@@ -691,7 +690,7 @@ def main() -> None:
             check_endpoints(server)
             runs = measure_throughput(server, args, scripts)
 
-        replace_file(project.features_file, parquet_bytes(yesterday))
+        replace_atomically(yesterday, project.features_file)
         fresh = {**local, "poll_interval": args.freshness_poll_interval}
         with ApiServer(
             log_file=work / "freshness.log", extra_env=logs, **fresh

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -22,7 +24,7 @@ from tests.api.load import Hammer
 from tests.api.server import ApiServer, get_json
 from tests.api.test_endpoints import assert_no_leak
 from tests.api.test_freshness import without_last_day
-from tests.kedro_project import PROJECT_ROOT
+from tests.kedro_project import PROJECT_ROOT, cli_environment
 from tests.s3_server import SeaweedS3
 
 pytestmark = pytest.mark.e2e
@@ -84,6 +86,23 @@ def test_serves_from_the_bucket(s3_server: ApiServer) -> None:
     status, models = get_json(f"{s3_server.url}/models")
     assert models["manifest"]["version"] == FIRST_VERSION
     assert_no_leak(json.dumps(models["last_reload_error"]))
+
+
+def test_criptos_predict_reads_the_bucket(
+    s3_server: ApiServer, seaweedfs: SeaweedS3
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "criptos", "predict", "ETH", "--json", "--env", "s3"]
+        + ["--params", f"bucket={BUCKET}"],
+        cwd=PROJECT_ROOT,
+        env=cli_environment(**seaweedfs.aws_environment()),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == get_json(f"{s3_server.url}/predict?ativo=ETH")[1]
 
 
 def test_reloads_a_new_version_from_the_bucket_under_load(
