@@ -28,6 +28,7 @@ from criptos.datasets import PackagedFileDataset
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 KEDRO = [sys.executable, "-m", "kedro"]
+CRIPTOS = [sys.executable, "-m", "criptos"]
 
 # The real 7-coin daily candles shipped with the package (catalog: embedded_raw_candles).
 EMBEDDED_RAW_CANDLES = {
@@ -72,6 +73,21 @@ def cli_environment(**extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def run_criptos(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """``criptos <args>`` (``python -m criptos``) from the project root, as a user runs it."""
+    return subprocess.run(
+        [*CRIPTOS, *args],
+        cwd=PROJECT_ROOT,
+        env=cli_environment(**(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @dataclass

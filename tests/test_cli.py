@@ -14,7 +14,13 @@ from criptos import cli as project_cli
 from criptos.contracts.errors import InputError
 from criptos.contracts.raw_file import RawFileError
 from criptos.validation import QuarantineLimitExceeded
-from tests.kedro_project import KEDRO, PROJECT_ROOT, KedroProject, cli_environment
+from tests.kedro_project import (
+    KEDRO,
+    PROJECT_ROOT,
+    KedroProject,
+    cli_environment,
+    run_criptos,
+)
 from tests.raw_files import GOOD_ROWS, HEADER, write_raw
 
 PREFIX = project_cli.MESSAGE_PREFIX
@@ -178,22 +184,8 @@ def test_cli_quarantine_limit_is_status_2(kedro_project: KedroProject):
 @pytest.mark.e2e
 def test_console_script_ends_input_errors_the_same_way(kedro_project: KedroProject):
     _wrong_delimiter(kedro_project)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "criptos",
-            "--pipelines",
-            "feature_engineering",
-            "--conf-source",
-            str(kedro_project.conf),
-        ],
-        cwd=PROJECT_ROOT,
-        env=cli_environment(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    result = run_criptos(
+        "--pipelines", "feature_engineering", "--conf-source", str(kedro_project.conf)
     )
     assert result.returncode == 2, result.stderr[-3000:]
     assert "Traceback" not in result.stderr

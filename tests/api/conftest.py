@@ -17,6 +17,7 @@ from criptos.contracts.model_bundle import ModelBundle
 from criptos.features import FeatureParams, compute_features
 from criptos.validation import validate_candles
 from tests.api.bundles import fit_models, make_manifest, publish
+from tests.api.server import ApiServer
 from tests.kedro_project import PROJECT_ROOT, KedroProject
 
 FIRST_VERSION = "20260101T000000Z"
@@ -86,6 +87,16 @@ class ApiProject:
 
     def publish(self, bundle: ModelBundle) -> None:
         publish(self.registry, bundle)
+
+    def server(self, log_dir: Path, poll_interval: float = 0.5) -> ApiServer:
+        """``python -m criptos.api`` on this project (start it with ``with``)."""
+        return ApiServer(
+            log_file=log_dir / "server.log",
+            project_path=PROJECT_ROOT,
+            conf_source=self.project.conf,
+            poll_interval=poll_interval,
+            cwd=log_dir,
+        )
 
 
 def make_api_project(root: Path, features: pd.DataFrame) -> ApiProject:

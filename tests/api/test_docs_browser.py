@@ -18,7 +18,6 @@ import pytest
 from tests.api.browser import dump_dom
 from tests.api.conftest import ApiProject
 from tests.api.server import ApiServer
-from tests.kedro_project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +35,7 @@ ElementFilter = Callable[[str, dict[str, str]], bool]
 
 @pytest.fixture
 def server(published_project: ApiProject, tmp_path: Path) -> Iterator[ApiServer]:
-    with ApiServer(
-        log_file=tmp_path / "server.log",
-        project_path=PROJECT_ROOT,
-        conf_source=published_project.project.conf,
-        cwd=tmp_path,
-    ) as running:
+    with published_project.server(tmp_path) as running:
         running.wait_ready()
         yield running
 

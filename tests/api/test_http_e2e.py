@@ -35,13 +35,7 @@ LOAD_ALLOWANCE = 5.0
 
 @pytest.fixture
 def server(published_project: ApiProject, tmp_path: Path) -> Iterator[ApiServer]:
-    with ApiServer(
-        log_file=tmp_path / "server.log",
-        project_path=PROJECT_ROOT,
-        conf_source=published_project.project.conf,
-        poll_interval=POLL_INTERVAL,
-        cwd=tmp_path,
-    ) as running:
+    with published_project.server(tmp_path, POLL_INTERVAL) as running:
         running.wait_ready()
         yield running
 
@@ -86,13 +80,7 @@ def test_a_new_day_of_features_is_served_under_load(
     replace_atomically(without_last_day(real_features), api_project.features_file)
     api_project.publish(make_bundle(FIRST_VERSION))
     new_day = real_features["data"].max().date().isoformat()
-    with ApiServer(
-        log_file=tmp_path / "server.log",
-        project_path=PROJECT_ROOT,
-        conf_source=api_project.project.conf,
-        poll_interval=POLL_INTERVAL,
-        cwd=tmp_path,
-    ) as running:
+    with api_project.server(tmp_path, POLL_INTERVAL) as running:
         running.wait_ready()
         with Hammer(running.url, threads=8) as hammer:
             time.sleep(1.0)
@@ -174,12 +162,7 @@ def test_corrupt_version_under_load_is_refused(
 def test_stops_cleanly_on_sigterm(
     published_project: ApiProject, tmp_path: Path
 ) -> None:
-    running = ApiServer(
-        log_file=tmp_path / "server.log",
-        project_path=PROJECT_ROOT,
-        conf_source=published_project.project.conf,
-        cwd=tmp_path,
-    ).start()
+    running = published_project.server(tmp_path).start()
     try:
         running.wait_ready()
         started = time.monotonic()

@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import create_app
 from tests.api.conftest import ApiProject, wait_ready
-from tests.kedro_project import PROJECT_ROOT, cli_environment
+from tests.kedro_project import run_criptos
 
 pytestmark = pytest.mark.e2e
 
 
 def criptos_predict(project: ApiProject, *args: str) -> subprocess.CompletedProcess:
-    """``python -m criptos predict <args>`` on ``project``'s configuration."""
-    return subprocess.run(
-        [
-            *(sys.executable, "-m", "criptos", "predict", *args),
-            *("--conf-source", str(project.project.conf)),
-        ],
-        cwd=PROJECT_ROOT,
-        env=cli_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    """``criptos predict <args>`` on ``project``'s configuration."""
+    return run_criptos(
+        "predict", *args, "--conf-source", str(project.project.conf), timeout=300
     )
 
 

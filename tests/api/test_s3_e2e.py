@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -24,7 +22,7 @@ from tests.api.load import Hammer
 from tests.api.server import ApiServer, get_json
 from tests.api.test_endpoints import assert_no_leak
 from tests.api.test_freshness import without_last_day
-from tests.kedro_project import PROJECT_ROOT, cli_environment
+from tests.kedro_project import PROJECT_ROOT, run_criptos
 from tests.s3_server import SeaweedS3
 
 pytestmark = pytest.mark.e2e
@@ -38,13 +36,7 @@ THIRD_VERSION = "20260103T000000Z"
 def registry(seaweedfs: SeaweedS3, real_features: pd.DataFrame) -> ModelRegistryDataset:
     """The bucket with the latest features and an empty registry."""
     seaweedfs.create_bucket(BUCKET)
-    buffer = io.BytesIO()
-    real_features.to_parquet(buffer, index=False)
-    seaweedfs.client().put_object(
-        Bucket=BUCKET,
-        Key="features/cripto_features_latest.parquet",
-        Body=buffer.getvalue(),
-    )
+    put_features(seaweedfs, real_features)
     return ModelRegistryDataset(
         path=f"s3://{BUCKET}/models",
         credentials={"key": seaweedfs.access_key, "secret": seaweedfs.secret_key},
@@ -91,15 +83,10 @@ def test_serves_from_the_bucket(s3_server: ApiServer) -> None:
 def test_criptos_predict_reads_the_bucket(
     s3_server: ApiServer, seaweedfs: SeaweedS3
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "criptos", "predict", "ETH", "--json", "--env", "s3"]
-        + ["--params", f"bucket={BUCKET}"],
-        cwd=PROJECT_ROOT,
-        env=cli_environment(**seaweedfs.aws_environment()),
-        capture_output=True,
-        text=True,
+    done = run_criptos(
+        *("predict", "ETH", "--json", "--env", "s3", "--params", f"bucket={BUCKET}"),
+        env=seaweedfs.aws_environment(),
         timeout=300,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == get_json(f"{s3_server.url}/predict?ativo=ETH")[1]
