@@ -75,12 +75,11 @@ def cli_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_criptos(
-    *args: str, env: dict[str, str] | None = None, timeout: int = 600
+def _run_from_root(
+    command: list[str], env: dict[str, str] | None, timeout: int
 ) -> subprocess.CompletedProcess[str]:
-    """``criptos <args>`` (``python -m criptos``) from the project root, as a user runs it."""
     return subprocess.run(
-        [*CRIPTOS, *args],
+        command,
         cwd=PROJECT_ROOT,
         env=cli_environment(**(env or {})),
         capture_output=True,
@@ -88,6 +87,13 @@ def run_criptos(
         timeout=timeout,
         check=False,
     )
+
+
+def run_criptos(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """``criptos <args>`` (``python -m criptos``) from the project root, as a user runs it."""
+    return _run_from_root([*CRIPTOS, *args], env, timeout)
 
 
 @dataclass
@@ -131,12 +137,6 @@ class KedroProject:
 
     def kedro(self, *args: str, env: dict[str, str] | None = None, timeout: int = 600):
         """Run ``kedro <args>`` with this configuration; returns the CompletedProcess."""
-        return subprocess.run(
-            [*KEDRO, *args, "--conf-source", str(self.conf)],
-            cwd=PROJECT_ROOT,
-            env=cli_environment(**(env or {})),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+        return _run_from_root(
+            [*KEDRO, *args, "--conf-source", str(self.conf)], env, timeout
         )

@@ -214,3 +214,18 @@ def test_admin_reload_picks_up_newer_features_of_the_same_version(
     body = client.get("/predict", params={"ativo": "BTC"}).json()
     assert body["model_version"] == FIRST_VERSION
     assert body["as_of"] < last_btc_day.date().isoformat()
+
+
+def test_a_new_feature_table_that_breaks_the_schema_is_reported_and_not_served(
+    client: TestClient, published_project: ApiProject, real_features: pd.DataFrame
+) -> None:
+    as_of = client.get("/predict", params={"ativo": "BTC"}).json()["as_of"]
+    temporary = published_project.features_file.with_name(".broken.parquet")
+    real_features.drop(columns=["volatilidade_20"]).to_parquet(temporary, index=False)
+    temporary.replace(published_project.features_file)
+    error = wait_for(lambda: client.get("/models").json()["last_reload_error"])
+    assert error["stage"] == "features" and error["version"] == FIRST_VERSION
+    assert "volatilidade_20" in error["message"]
+    assert_no_leak(json.dumps(error))
+    answer = client.get("/predict", params={"ativo": "BTC"}).json()
+    assert answer["as_of"] == as_of and answer["model_version"] == FIRST_VERSION
