@@ -74,12 +74,20 @@ ENDPOINTS = {
     "/health": "/health",
     "/predict": "/predict?ativo=BTC",
     "/graphql": "/graphql",
+    "/graphql-new-body": "/graphql",
 }
-POST_BODIES = {"/graphql": json.dumps({"query": GRAPHQL_QUERY})}
+POST_BODIES = {
+    "/graphql": json.dumps({"query": GRAPHQL_QUERY}),
+    "/graphql-new-body": json.dumps({"query": GRAPHQL_QUERY, "variables": {"n": 0}}),
+}
+# Each request of these carries another (unused) variable value: a body the result
+# cache has never seen, so Strawberry executes the query every time.
+VARIED_BODIES = {"/graphql-new-body"}
 LABELS = {
     "/health": "`/health`",
     "/predict": "`/predict?ativo=BTC`",
-    "/graphql": '`POST /graphql` `predict(ativo: "BTC")`',
+    "/graphql": '`POST /graphql` `predict(ativo: "BTC")`, the same body each time',
+    "/graphql-new-body": "`POST /graphql`, the same query, every body new",
 }
 TARGET_RATIO = 0.70
 GRAPHQL_TARGET_RATIO = 0.50
@@ -204,13 +212,24 @@ def run_wrk(
 
 
 def write_post_script(folder: Path, name: str, body: str) -> Path:
-    """A wrk Lua script that POSTs the JSON ``body``."""
+    """A wrk Lua script that POSTs the JSON ``body``; for ``VARIED_BODIES`` each
+    request sets its own value of the variable ``n`` (``"n": 0`` in ``body``)."""
     script = folder / f"post-{name.strip('/').replace('/', '-')}.lua"
-    script.write_text(
-        'wrk.method = "POST"\n'
-        f"wrk.body = [==[{body}]==]\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-    )
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = [==[{body}]==]",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
+    if name in VARIED_BODIES:
+        lines += [
+            "counter = 0",
+            "request = function()",
+            "  counter = counter + 1",
+            "  local body = wrk.body:gsub('\"n\": 0', '\"n\": ' .. counter)",
+            "  return wrk.format(nil, nil, nil, body)",
+            "end",
+        ]
+    script.write_text("\n".join(lines) + "\n")
     return script
 
 
@@ -305,12 +324,13 @@ def check_endpoints(server: ApiServer) -> None:
         )
         for name, path in ENDPOINTS.items()
     }
-    predict, graphql = answers["/predict"].json(), answers["/graphql"].json()
+    predict = answers["/predict"].json()
+    graphql = [answers[name].json() for name in POST_BODIES]
     if (
         any(answer.status_code != 200 for answer in answers.values())
         or predict.get("ativo") != "BTC"
-        or graphql.get("errors")
-        or graphql["data"]["predict"]["ativo"] != "BTC"
+        or any(body.get("errors") for body in graphql)
+        or any(body["data"]["predict"]["ativo"] != "BTC" for body in graphql)
     ):
         raise RuntimeError(
             "unexpected answers: "
@@ -523,6 +543,9 @@ def throughput_lines(runs: list[WrkRun], args: argparse.Namespace) -> list[str]:
     )
     graphql_ratios = round_ratios(runs, "/graphql", "/predict")
     graphql_ratio = statistics.median(graphql_ratios)
+    new_body_ratio = statistics.median(
+        round_ratios(runs, "/graphql-new-body", "/predict")
+    )
     rows = [
         f"| {LABELS[name]} | {run.requests_per_second:,.0f} | {run.p50_ms:.2f} | {run.p99_ms:.2f} |"
         for name, run in results.items()
@@ -550,9 +573,15 @@ def throughput_lines(runs: list[WrkRun], args: argparse.Namespace) -> list[str]:
         f"- GraphQL throughput is **{graphql_ratio:.2f}x** `/predict` (median of the "
         f"back-to-back ratios, which ranged from {min(graphql_ratios):.2f}x to "
         f"{max(graphql_ratios):.2f}x; target: at least {GRAPHQL_TARGET_RATIO:.1f}x, "
-        f"{_met(graphql_ratio, GRAPHQL_TARGET_RATIO)}): the same pre-computed answer, but "
-        "Strawberry parses, validates and resolves the query field by field on every "
-        f"request. The query: `{GRAPHQL_QUERY}`.",
+        f"{_met(graphql_ratio, GRAPHQL_TARGET_RATIO)}): a body asked before is answered "
+        "from `criptos.api.graphql_cache` (the whole response, kept per serving state "
+        "and UTC day, so it is a lookup like `/predict`); it does not go through "
+        "FastAPI's routing, hence faster than `/predict`. The query: "
+        f"`{GRAPHQL_QUERY}`.",
+        f"- A body never seen before is **{new_body_ratio:.2f}x** `/predict`: Strawberry "
+        "executes the query field by field (its parse and validation are cached per "
+        "query text); the first request of any new query text also pays those. Clients "
+        "that repeat their queries (dashboards, polling) get the cached figure.",
         f"- Errors during the runs: {'; '.join(failures) if failures else 'none (every answer 2xx)'}.",
     ]
 

@@ -16,7 +16,13 @@ from fastapi.testclient import TestClient
 from criptos.api import create_app
 from criptos.features import FeatureParams
 from criptos.features.table import schema_metadata
-from tests.api.conftest import FIRST_VERSION, ApiProject, BundleFactory, wait_ready
+from tests.api.conftest import (
+    FIRST_VERSION,
+    ApiProject,
+    BundleFactory,
+    wait_for,
+    wait_ready,
+)
 from tests.api.test_caveats import METRICS
 
 PREDICT_QUERY = """
@@ -181,3 +187,28 @@ def test_graphiql_is_served_from_local_assets(client: TestClient) -> None:
     assert page.status_code == 200 and "/static/graphiql/graphiql.min.js" in page.text
     script = client.get("/static/graphiql/graphiql.min.js")
     assert script.status_code == 200 and len(script.content) > 1_000_000
+
+
+def test_graphql_follows_a_new_feature_table(
+    client: TestClient, api_project: ApiProject, real_features: pd.DataFrame
+) -> None:
+    """Through the real app: a cached answer never outlives the state it came from."""
+    query = {"query": '{ predict(ativo: "BTC") { asOf } }'}
+    before = client.post("/graphql", json=query).json()["data"]["predict"]["asOf"]
+    assert (
+        client.post("/graphql", json=query).json()["data"]["predict"]["asOf"] == before
+    )
+    older = real_features[real_features["data"] < real_features["data"].max()]
+    temporary = api_project.features_file.with_name(".older.parquet")
+    older.to_parquet(temporary, index=False)
+    temporary.replace(api_project.features_file)
+    expected = older["data"].max().date().isoformat()
+    wait_for(
+        lambda: (
+            client.get("/predict", params={"ativo": "BTC"}).json()["as_of"] == expected
+        )
+    )
+    assert (
+        client.post("/graphql", json=query).json()["data"]["predict"]["asOf"]
+        == expected
+    )

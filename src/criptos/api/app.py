@@ -15,7 +15,8 @@ from fastapi_offline import FastAPIOffline
 
 from criptos import __version__
 from criptos.api.errors import install_error_handlers
-from criptos.api.graphql import STATIC_DIR, STATIC_URL, graphql_router
+from criptos.api.graphql import GRAPHQL_URL, STATIC_DIR, STATIC_URL, graphql_router
+from criptos.api.graphql_cache import GraphQLResultCache
 from criptos.api.head import HeadAsGet
 from criptos.api.routers import admin, health, models, predictions
 from criptos.api.service import ModelService
@@ -86,5 +87,6 @@ def create_app(
     async def home() -> RedirectResponse:
         return RedirectResponse("/docs")
 
+    app.add_middleware(GraphQLResultCache, path=GRAPHQL_URL)
     app.add_middleware(HeadAsGet)
     return app

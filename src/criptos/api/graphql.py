@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import strawberry
 from fastapi import Depends
 from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
@@ -142,7 +143,10 @@ class Query:
         ]
 
 
-schema = strawberry.Schema(query=Query)
+# A new query text is parsed and validated once (GraphQLResultCache serves repeats).
+schema = strawberry.Schema(
+    query=Query, extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256)]
+)
 
 
 async def _context(

@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 from criptos.api.checks import VersionRefused
@@ -80,13 +80,17 @@ class ModelService:
             raise AssetNotServed(503, NOT_READY)
         return state
 
+    def today(self) -> date:
+        """The server's UTC date (what ``age_days`` counts to)."""
+        return self._clock().date()
+
     def answer(self, code: str) -> PredictionResponse:
         """The answer for ``code`` today (UTC); raises ``AssetNotServed``."""
-        return self.serving().answer(code, self._clock().date())
+        return self.serving().answer(code, self.today())
 
     def body(self, code: str) -> bytes:
         """``answer`` as the JSON bytes of ``/predict`` (rendered once a day)."""
-        return self.serving().body(code, self._clock().date())
+        return self.serving().body(code, self.today())
 
     async def check(self, force: bool = False) -> CheckResult:
         """Look at the latest manifest and features once; swap in what is new and valid."""
