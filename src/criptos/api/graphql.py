@@ -144,8 +144,10 @@ class Query:
 
 
 # A new query text is parsed and validated once (GraphQLResultCache serves repeats).
+# (Factories: Strawberry builds the extensions per request; their caches are shared.)
 schema = strawberry.Schema(
-    query=Query, extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256)]
+    query=Query,
+    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
 )
 
 
