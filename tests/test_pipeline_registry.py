@@ -13,9 +13,9 @@ from criptos.pipeline_registry import register_pipelines
 PIPELINES = register_pipelines()
 
 
-def test_default_is_features_then_training_then_export():
+def test_default_is_features_then_training_then_backtest_then_export():
     default = {node.name for node in PIPELINES["__default__"].nodes}
-    for name in ("feature_engineering", "training", "export"):
+    for name in ("feature_engineering", "training", "backtest", "export"):
         assert {node.name for node in PIPELINES[name].nodes} <= default
     assert not {node.name for node in PIPELINES["sample_data"].nodes} & default
 
@@ -55,3 +55,9 @@ def test_the_default_run_exports_only_after_training_sealed_its_run():
     assert order.index("seal_training_run") > max(
         order.index(name) for name in order if name.endswith(".fit_model")
     )
+
+
+def test_the_default_run_backtests_before_exporting():
+    """The export puts the run's backtest in the manifest: it must exist by then."""
+    order = [node.name for node in PIPELINES["__default__"].nodes]
+    assert order.index("backtest_strategies") < order.index("export_models")

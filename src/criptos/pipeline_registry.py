@@ -21,11 +21,17 @@ PIPELINE_MODULES: dict[str, str] = {
     "sample_data": "criptos.pipelines.sample_data.pipeline",
     "feature_engineering": "criptos.pipelines.feature_engineering.pipeline",
     "training": "criptos.pipelines.training.pipeline",
+    "backtest": "criptos.pipelines.backtest.pipeline",
     "export": "criptos.pipelines.export.pipeline",
 }
 # ``sample_data`` stays out of ``__default__`` on purpose: it only seeds an empty
 # project with synthetic candles and never touches an existing raw file.
-DEFAULT_PIPELINES: tuple[str, ...] = ("feature_engineering", "training", "export")
+DEFAULT_PIPELINES: tuple[str, ...] = (
+    "feature_engineering",
+    "training",
+    "backtest",
+    "export",
+)
 DEFAULT = "__default__"
 
 

@@ -86,7 +86,28 @@ def test_serves_the_exported_version(server: ApiServer, exported: KedroProject) 
         )
     status, models = get_json(f"{server.url}/models")
     assert models["manifest"]["version"] == manifest["version"]
-    assert str(exported.root) not in json.dumps(models)  # no path reaches a client
+    assert str(exported.root) not in json.dumps(models)
+
+
+def test_the_backtest_of_the_run_reaches_the_manifest_and_the_answers(
+    server: ApiServer, exported: KedroProject
+) -> None:
+    """kedro run backtests before exporting; the export reads that run's backtest."""
+    manifest = latest_manifest(exported)
+    (report_file,) = (exported.path("reporting") / "backtest.json").glob(
+        f"{manifest['training_run']}/backtest.json"
+    )
+    long_flat = json.loads(report_file.read_text())["strategies"]["long_flat"]
+    assert manifest["backtest"]["execution_lag_days"] == 1
+    status, body = get_json(f"{server.url}/predict?ativo=BTC")
+    assert status == 200
+    for name, scores in manifest["metrics"].items():
+        sharpe = long_flat[name]["holdout"]["net"]["sharpe"]
+        assert isinstance(sharpe, float)
+        assert scores["holdout_net_sharpe"] == sharpe
+        assert body["predictions"][name]["holdout_net_sharpe"] == round(sharpe, 3)
+    for plot in ("backtest_equity", "backtest_drawdown", "backtest_sharpe"):
+        assert (exported.path("reporting") / "plots" / f"{plot}.png").stat().st_size > 0
 
 
 def test_a_second_export_is_served_under_load(

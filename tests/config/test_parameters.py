@@ -199,3 +199,26 @@ def test_a_kedro_session_hands_nodes_the_parsed_objects():
         model = catalog.load("params:training.models.classifier_rf")
         assert isinstance(model, ModelSpec)
         assert model.name == "classifier_rf"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            "backtest.cost_bps",
+            -1,
+            "backtest.cost_bps = -1: Input should be greater than or equal to 0",
+        ),
+        ("backtest.execution_lag_days", -1, "backtest.execution_lag_days = -1"),
+        ("backtest.threshold", "up", "backtest.threshold = 'up'"),
+        ("backtest.threshold", float("nan"), "backtest.threshold = nan"),
+        ("backtest.k", 0, "backtest.k = 0"),
+        (
+            "backtest.cost",
+            10,
+            "backtest.cost: unknown parameter (did you mean backtest.cost_bps?)",
+        ),
+    ],
+)
+def test_bad_backtest_parameters_name_the_parameter(shipped, path, value, message):
+    assert message in _problems(_changed(shipped, path, value))

@@ -19,6 +19,7 @@ from criptos.config.run_date import resolve_run_date
 from criptos.config.schema import ParamsModel, parse_params
 from criptos.features.params import FeatureEngineeringParams
 from criptos.modeling.params import TrainingParams
+from criptos.pipelines.backtest.params import BacktestParams
 from criptos.pipelines.export.params import ExportParams
 from criptos.pipelines.sample_data.params import SampleDataParams
 from criptos.validation.params import ValidationParams
@@ -40,6 +41,7 @@ class ProjectParameters(ParamsModel):
     feature_engineering: FeatureEngineeringParams = FeatureEngineeringParams()
     sample_data: SampleDataParams = SampleDataParams()
     training: TrainingParams | None = None
+    backtest: BacktestParams = BacktestParams()
     export: ExportParams = ExportParams()
 
 

@@ -16,7 +16,12 @@ Example catalog entry (the paths are those of the versioned entries; each model 
       members:
         training_run_seal: ${globals:paths.reporting}/training_run_seal.json
         training_metrics: ${globals:paths.reporting}/metrics.json
+      optional_members:
+        backtest_report: ${globals:paths.reporting}/backtest.json
       models: ${globals:paths.models}
+
+An optional member is read when the run has it (``artifacts`` lacks it otherwise);
+it never makes a run incomplete.
 """
 
 from __future__ import annotations
@@ -105,6 +110,7 @@ class TrainingRunDataset(AbstractDataset[None, TrainingRuns]):
         self,
         *,
         members: dict[str, str],
+        optional_members: dict[str, str] | None = None,
         models: str | None = None,
         seal: str = "training_run_seal",
         credentials: dict[str, Any] | None = None,
@@ -122,6 +128,7 @@ class TrainingRunDataset(AbstractDataset[None, TrainingRuns]):
         protocols = set()
         for name, filepath in {
             **members,
+            **(optional_members or {}),
             **({"models": models} if models else {}),
         }.items():
             protocol, path = get_protocol_and_path(str(filepath))
@@ -136,6 +143,9 @@ class TrainingRunDataset(AbstractDataset[None, TrainingRuns]):
         if len(protocols) != 1:
             raise DatasetError("training run members must share one file system")
         self._models = self._members.pop("models", None)
+        self._optional = {
+            name: self._members.pop(name) for name in (optional_members or {})
+        }
         self._seal = seal
         self._protocol = protocols.pop()
         self._fs = fsspec.filesystem(
@@ -146,6 +156,9 @@ class TrainingRunDataset(AbstractDataset[None, TrainingRuns]):
     def _describe(self) -> dict[str, Any]:
         return {
             "members": {name: uri for name, (_, uri) in self._members.items()},
+            "optional_members": {
+                name: uri for name, (_, uri) in self._optional.items()
+            },
             "models": self._models[1] if self._models else None,
         }
 
@@ -220,11 +233,16 @@ class TrainingRunDataset(AbstractDataset[None, TrainingRuns]):
         return models
 
     def read_run(self, run: str) -> dict[str, Any]:
-        """Every member of ``run``, parsed (JSON) or unpickled (joblib)."""
-        return {
+        """Every member of ``run``, parsed (JSON) or unpickled (joblib), and the
+        optional members it has."""
+        artifacts = {
             name: self._read(name, path, uri, run)
             for name, (path, uri) in self._members.items()
         }
+        for name, (path, uri) in self._optional.items():
+            if self._fs.exists(self._file(path, run)):
+                artifacts[name] = self._read(name, path, uri, run)
+        return artifacts
 
     def read_models(self, run: str) -> dict[str, Any]:
         """The models the seal of ``run`` lists, unpickled (none without ``models``)."""

@@ -144,6 +144,7 @@ REPORT_FILES = {
     "training_metrics": "reporting/metrics.json",
     "training_summary": "reporting/training_summary.json",
 }
+BACKTEST_FILE = "reporting/backtest.json"
 MEMBER_FILES = {
     **REPORT_FILES,
     **{name: f"models/{name}.joblib" for name in ESTIMATORS},
@@ -154,6 +155,7 @@ def training_run_dataset(root: Path) -> TrainingRunDataset:
     """The ``training_run`` entry over ``root`` (the catalog's layout)."""
     return TrainingRunDataset(
         members={name: str(root / path) for name, path in REPORT_FILES.items()},
+        optional_members={"backtest_report": str(root / BACKTEST_FILE)},
         models=str(root / "models"),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -11,6 +12,7 @@ from criptos.contracts.model_bundle import REQUIRED_MANIFEST_FIELDS, is_version
 from criptos.datasets.training_run import TrainingRunError
 from criptos.pipelines.export.nodes import ExportError, export_models
 from tests.pipelines.export.small_models import (
+    BACKTEST_FILE,
     FEATURES,
     RUN,
     fit_small_models,
@@ -182,3 +184,35 @@ def test_without_a_complete_run_nothing_is_exported(small_models, tmp_path):
 def test_bad_export_parameters_are_named(small_models, tmp_path, export, named):
     with pytest.raises(ParameterError, match=named):
         _export(tmp_path, small_models, {**EXPORT, **export})
+
+
+def test_the_runs_backtest_puts_each_hold_out_sharpe_beside_its_verdict(
+    small_models, tmp_path
+):
+    sharpes = {name: 0.5 + index for index, name in enumerate(sorted(small_models))}
+    report = {
+        "params": {"execution_lag_days": 1, "cost_bps": 10.0, "threshold": 0.0, "k": 2},
+        "strategies": {
+            "long_flat": {
+                name: {"holdout": {"net": {"sharpe": sharpe}}}
+                for name, sharpe in sharpes.items()
+            }
+        },
+    }
+    target = tmp_path / BACKTEST_FILE / RUN / "backtest.json"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(report))
+    manifest = _export(tmp_path, small_models).manifest
+    for name, sharpe in sharpes.items():
+        assert manifest["metrics"][name]["holdout_net_sharpe"] == sharpe
+    assert manifest["backtest"] == {"strategy": "long_flat", **report["params"]}
+
+
+def test_a_run_without_a_backtest_is_complete_and_says_nothing_of_trading(
+    small_models, tmp_path, caplog
+):
+    with caplog.at_level(logging.INFO):
+        manifest = _export(tmp_path, small_models).manifest
+    assert "backtest" not in manifest
+    assert all("holdout_net_sharpe" not in m for m in manifest["metrics"].values())
+    assert f"Training run {RUN} has no backtest" in caplog.text

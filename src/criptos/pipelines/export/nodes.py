@@ -141,6 +141,28 @@ def build_manifest(
     }
 
 
+BACKTEST_STRATEGY = "long_flat"
+
+
+def attach_backtest(
+    manifest: dict[str, Any], report: dict[str, Any] | None, run: str
+) -> None:
+    """Each model's hold-out net Sharpe of ``long_flat`` beside its verdict
+    (``metrics.<model>.holdout_net_sharpe``), from the backtest of the same run."""
+    if report is None:
+        logger.info(
+            "Training run %s has no backtest (run the backtest pipeline in the same "
+            "kedro run as the training): no hold-out Sharpe in the manifest",
+            run,
+        )
+        return
+    strategy = report.get("strategies", {}).get(BACKTEST_STRATEGY, {})
+    for name, scores in manifest["metrics"].items():
+        holdout = (strategy.get(name) or {}).get("holdout") or {}
+        scores["holdout_net_sharpe"] = (holdout.get("net") or {}).get("sharpe")
+    manifest["backtest"] = {"strategy": BACKTEST_STRATEGY, **report.get("params", {})}
+
+
 def publish_policy(manifest: dict[str, Any], export: ExportParams) -> PublishPolicy:
     """Whether latest moves (``require_beats_baseline``) and what to prune (``keep_last``)."""
     export = ExportParams.of(export)
@@ -227,6 +249,7 @@ def export_models(
         now=datetime.now(UTC),
     )
     manifest["training_run"] = run.run
+    attach_backtest(manifest, run.artifacts.get("backtest_report"), run.run)
     policy = publish_policy(manifest, export)
     logger.info(
         "Exporting %d models of training run %s as version %s (horizon %d d, %d "

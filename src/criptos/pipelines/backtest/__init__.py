@@ -1,0 +1,1 @@
+"""Out-of-fold forecasts traded as strategies after costs and delay: backtest.json and plots."""
