@@ -45,7 +45,7 @@ SECTION_INTRO = (
 KEDRO_TOTAL = re.compile(r"Pipeline ran in ([\d.]+) s")
 
 
-def _run(project: KedroProject, pipeline: str) -> tuple[float, float | None]:
+def run_pipeline(project: KedroProject, pipeline: str) -> tuple[float, float | None]:
     """CLI wall seconds and Kedro's own pipeline seconds; raises if the run fails."""
     started = time.perf_counter()
     result = project.kedro("run", "--pipelines", pipeline)
@@ -58,15 +58,20 @@ def _run(project: KedroProject, pipeline: str) -> tuple[float, float | None]:
     return wall, float(match.group(1)) if match else None
 
 
-def append_rows(rows: list[str], document: Path = DOCUMENT) -> None:
-    """Append table rows to the Training section, creating the section if needed."""
+def append_rows(
+    rows: list[str],
+    section: str = SECTION,
+    intro: str = SECTION_INTRO,
+    document: Path = DOCUMENT,
+) -> None:
+    """Append table rows to ``section``, creating it (with ``intro``) if needed."""
     text = document.read_text() if document.exists() else "# Benchmarks\n"
-    start = text.find(f"\n{SECTION}\n")
+    start = text.find(f"\n{section}\n")
     if start < 0:
-        text = text.rstrip("\n") + "\n\n" + SECTION_INTRO
+        text = text.rstrip("\n") + "\n\n" + intro
         end = len(text)
     else:
-        following = text.find("\n## ", start + len(SECTION) + 2)
+        following = text.find("\n## ", start + len(section) + 2)
         end = len(text) if following < 0 else following
     block = text[:end].rstrip("\n") + "\n" + "\n".join(rows) + "\n"
     rest = text[end:]
@@ -83,11 +88,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="training_benchmark_") as folder:
         project = KedroProject.create(Path(folder) / "project")
         project.use_raw_file(write_real_raw_csv(Path(folder)))
-        _run(project, "feature_engineering")
+        run_pipeline(project, "feature_engineering")
         for repeat in range(1, args.repeats + 1):
             load = os.getloadavg()
             when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-            wall, pipeline = _run(project, "training")
+            wall, pipeline = run_pipeline(project, "training")
             walls.append(wall)
             pipeline_text = f"{pipeline:.1f}" if pipeline is not None else "?"
             print(

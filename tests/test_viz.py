@@ -12,7 +12,7 @@ import pytest
 
 from tests.kedro_project import PROJECT_ROOT, cli_environment
 
-REQUIRED_PIPELINES = {"feature_engineering", "training", "export"}
+REQUIRED_PIPELINES = {"feature_engineering", "training", "backtest", "export"}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def viz_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.e2e
-def test_viz_build_holds_the_three_pipelines(viz_build: Path):
+def test_viz_build_holds_every_pipeline(viz_build: Path):
     main = json.loads((viz_build / "api" / "main").read_text())
     built = {pipeline["id"] for pipeline in main["pipelines"]}
     assert REQUIRED_PIPELINES <= built
@@ -60,4 +60,4 @@ def test_viz_datasets_carry_layers(viz_build: Path):
     assert datasets
     unlayered = [node["name"] for node in datasets if not node.get("layer")]
     assert not unlayered, f"datasets without a kedro-viz layer: {unlayered}"
-    assert {"raw", "feature"} <= set(main["layers"])
+    assert {"raw", "feature", "backtest"} <= set(main["layers"])
