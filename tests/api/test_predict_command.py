@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import date
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from criptos.api import create_app
-from tests.api.conftest import ApiProject, wait_ready
+from criptos.api.predict_command import format_table
+from criptos.api.predictions import build_state
+from tests.api.conftest import ApiProject, BundleFactory, wait_ready
+from tests.api.test_caveats import METRICS
 from tests.kedro_project import run_criptos
 
 pytestmark = pytest.mark.e2e
@@ -77,3 +82,16 @@ def test_without_a_published_version_it_says_so(api_project: ApiProject) -> None
         "no model version could be loaded (no model version is published yet "
         "(run the export pipeline))"
     )
+
+
+def test_the_table_shows_the_recommended_model_and_hold_out_sharpe(
+    real_features: pd.DataFrame, make_bundle: BundleFactory
+) -> None:
+    state = build_state(make_bundle("20260101T000000Z", metrics=METRICS), real_features)
+    table = format_table(state.answer("BTC", date(2021, 7, 10)))
+    rows = {line.split()[0]: line for line in table.splitlines() if "_" in line[:12]}
+    assert "(4 day(s) old, STALE)" in table.splitlines()[0]
+    assert rows["regressor_gbr"].endswith("recommended")
+    assert "beats baseline (adjusted p 0.0300)" in rows["regressor_gbr"]
+    assert "hold-out net Sharpe 1.24" in rows["classifier_rf"]
+    assert "recommended" not in rows["regressor_lin"]

@@ -45,6 +45,8 @@ def _verdict(output: object) -> str:
     outcome = "beats baseline" if verdict.beats_baseline else "does not beat baseline"
     if verdict.p_value_adjusted is not None:
         outcome += f" (adjusted p {verdict.p_value_adjusted:.4f})"
+    if output.holdout_net_sharpe is not None:
+        outcome += f"; hold-out net Sharpe {output.holdout_net_sharpe:.2f}"
     return outcome
 
 

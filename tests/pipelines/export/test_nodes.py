@@ -198,6 +198,7 @@ def test_the_runs_backtest_puts_each_hold_out_sharpe_beside_its_verdict(
                 for name, sharpe in sharpes.items()
             }
         },
+        "benchmarks": {"buy_and_hold": {"sharpe": 1.9, "holdout": {"sharpe": 2.5}}},
     }
     target = tmp_path / BACKTEST_FILE / RUN / "backtest.json"
     target.parent.mkdir(parents=True)
@@ -205,7 +206,11 @@ def test_the_runs_backtest_puts_each_hold_out_sharpe_beside_its_verdict(
     manifest = _export(tmp_path, small_models).manifest
     for name, sharpe in sharpes.items():
         assert manifest["metrics"][name]["holdout_net_sharpe"] == sharpe
-    assert manifest["backtest"] == {"strategy": "long_flat", **report["params"]}
+    assert manifest["backtest"] == {
+        "strategy": "long_flat",
+        **report["params"],
+        "buy_and_hold_holdout_net_sharpe": 2.5,
+    }
 
 
 def test_a_run_without_a_backtest_is_complete_and_says_nothing_of_trading(

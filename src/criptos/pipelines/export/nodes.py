@@ -160,7 +160,13 @@ def attach_backtest(
     for name, scores in manifest["metrics"].items():
         holdout = (strategy.get(name) or {}).get("holdout") or {}
         scores["holdout_net_sharpe"] = (holdout.get("net") or {}).get("sharpe")
-    manifest["backtest"] = {"strategy": BACKTEST_STRATEGY, **report.get("params", {})}
+    holdout = (report.get("benchmarks", {}).get("buy_and_hold") or {}).get("holdout")
+    manifest["backtest"] = {
+        "strategy": BACKTEST_STRATEGY,
+        **report.get("params", {}),
+        # the bar each model's number is to be read against
+        "buy_and_hold_holdout_net_sharpe": (holdout or {}).get("sharpe"),
+    }
 
 
 def publish_policy(manifest: dict[str, Any], export: ExportParams) -> PublishPolicy:
