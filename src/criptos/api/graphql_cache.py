@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,6 +39,9 @@ class GraphQLResultCache:
         self.app = app
         self.path = path
         self._entries: OrderedDict[tuple[Any, ...], _Response] = OrderedDict()
+        # What the entries were computed for: the state object itself (held, so that
+        # no later state can be mistaken for it) and the day.
+        self._computed_for: tuple[Any, date] | None = None
 
     @staticmethod
     def _service(scope: Scope) -> ModelService | None:
@@ -57,11 +61,22 @@ class GraphQLResultCache:
         if not finished or len(body) > MAX_BODY_BYTES or state is None:
             await self.app(scope, _replay(body, finished, receive), send)
             return
-        key = (id(state), service.today(), _content_type(scope), body)
+        today = service.today()
+        if self._computed_for is None or (
+            self._computed_for[0] is not state or self._computed_for[1] != today
+        ):
+            # a new state or day: the old answers can never be asked for again
+            self._entries.clear()
+            self._computed_for = (state, today)
+        key = (_negotiated(scope), body)
         cached = self._entries.get(key)
         if cached is None:
             cached = await self._through_app(scope, body, send)
-            if cached is not None and service.state is state:
+            if (
+                cached is not None
+                and self._computed_for[0] is state
+                and (self._computed_for[1] == today)
+            ):
                 self._remember(key, cached)
             return
         self._entries.move_to_end(key)
@@ -88,19 +103,15 @@ class GraphQLResultCache:
         return _Response(200, list(start.get("headers", [])), b"".join(parts))
 
     def _remember(self, key: tuple[Any, ...], response: _Response) -> None:
-        current = key[:2]
-        if self._entries and next(reversed(self._entries))[:2] != current:
-            # a new state or day: the old answers can never be asked for again
-            self._entries = OrderedDict(
-                (old, kept) for old, kept in self._entries.items() if old[:2] == current
-            )
         self._entries[key] = response
         while len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)
 
 
-def _content_type(scope: Scope) -> bytes:
-    return dict(scope.get("headers", [])).get(b"content-type", b"")
+def _negotiated(scope: Scope) -> tuple[bytes, bytes]:
+    """The request headers an answer's form depends on (its type and the accepted)."""
+    headers = dict(scope.get("headers", []))
+    return headers.get(b"content-type", b""), headers.get(b"accept", b"")
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
