@@ -66,8 +66,8 @@ def test_features_that_break_the_schema_keep_the_old_answers(
     assert "rsi_14" in service.last_error.message
     assert service.last_error.version == FIRST_VERSION
     for _ in range(3):  # the same broken table is not read on every poll
-        assert check(service).outcome == "unchanged"
-    assert len(reads) == 1 and service.last_error is not None
+        assert check(service).outcome == "refused"
+    assert len(reads) == 1 and service.last_error.stage == "features"
 
     yesterday.load_features = lambda: real_features
     yesterday.features_version = "features-fixed"
@@ -148,3 +148,22 @@ def test_new_features_are_served_while_latest_names_a_refused_version(
     assert service.last_error is refused  # latest still names the refused version
     assert check(service).outcome == "refused"
     assert yesterday.loads == [FIRST_VERSION, SECOND_VERSION]
+
+
+def test_a_failure_to_look_at_the_features_clears_once_they_can_be_seen(
+    yesterday: MemorySource,
+) -> None:
+    service = ModelService(yesterday, poll_interval=1)
+    check(service)
+    served = service.state
+
+    def unreachable() -> str:
+        raise OSError("/bucket/features: connection reset")
+
+    yesterday.features_fingerprint = unreachable
+    assert check(service).outcome == "refused" and service.state is served
+    assert service.last_error.stage == "features"
+    assert "connection reset" not in service.last_error.message
+    yesterday.features_fingerprint = lambda: "features-1"  # the table served
+    assert check(service).outcome == "unchanged"
+    assert service.last_error is None and service.state is served

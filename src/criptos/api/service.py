@@ -128,7 +128,8 @@ class ModelService:
         elif result.outcome == "refreshed":
             self._features_error = None
         elif result.outcome == "unchanged":
-            self._version_error = None  # latest names the version in use
+            # latest names the version in use, and the features are those served
+            self._version_error = self._features_error = None
         elif result.error is not None:
             served = current.version if current else None
             if result.error.stage == "features" and result.version == served:
@@ -219,8 +220,12 @@ class ModelService:
         fingerprint = None
         try:
             fingerprint = self._fingerprint()
-            if fingerprint in {current.features.fingerprint, self._refused_features}:
+            if fingerprint is None or fingerprint == current.features.fingerprint:
                 return CheckResult(outcome="unchanged", version=version)
+            if fingerprint == self._refused_features:  # not read again
+                return CheckResult(
+                    outcome="refused", version=version, error=self._features_error
+                )
             logger.info("New latest features: recomputing the answers of %s", version)
             features = _guarded(
                 "features",
