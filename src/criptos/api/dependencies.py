@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from criptos.api.service import NOT_READY, ModelService
+from criptos.api.service import ModelService
 from criptos.api.settings import Settings
 from criptos.api.state import ServingState
 
@@ -26,17 +26,9 @@ async def get_service(request: Request) -> ModelService:
 
 
 async def get_state(request: Request) -> ServingState:
-    """The version in use, read once per request; 503 before the first load.
-
-    Reads the service straight from the app (no nested dependency): this runs on
-    every ``/predict`` and is the hot path.
-    """
-    state = request.app.state.service.state
-    if state is None:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, NOT_READY, headers={"Retry-After": "1"}
-        )
-    return state
+    """The version in use, read once per request; 503 before the first load
+    (``ModelService.serving``, as for /predict and GraphQL)."""
+    return request.app.state.service.serving()
 
 
 async def require_admin(
