@@ -12,15 +12,9 @@ goes to the section "Backtest" of ``docs/benchmarks.md``. Target: under 10 s.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
 
-from tests.kedro_project import KedroProject, write_real_raw_csv
-
-from benchmarks.training_benchmark import TABLE_HEADER, append_rows, run_pipeline
+from benchmarks.training_benchmark import TABLE_HEADER, append_rows, timed_runs
 
 SECTION = "## Backtest"
 TARGET_SECONDS = 10.0
@@ -42,24 +36,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    rows, pipelines = [], []
-    with tempfile.TemporaryDirectory(prefix="backtest_benchmark_") as folder:
-        project = KedroProject.create(Path(folder) / "project")
-        project.use_raw_file(write_real_raw_csv(Path(folder)))
-        run_pipeline(project, "feature_engineering,training")
-        for repeat in range(1, args.repeats + 1):
-            load = os.getloadavg()
-            when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-            wall, pipeline = run_pipeline(project, "backtest")
-            pipelines.append(pipeline or wall)
-            pipeline_text = f"{pipeline:.1f}" if pipeline is not None else "?"
-            print(
-                f"run {repeat}/{args.repeats}: CLI {wall:.1f} s, pipeline {pipeline_text} s"
-            )
-            rows.append(
-                f"| {when} | {wall:.1f} | {pipeline_text} | {os.cpu_count()} | "
-                f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} |"
-            )
+    rows, times = timed_runs("feature_engineering,training", "backtest", args.repeats)
+    pipelines = [pipeline or wall for wall, pipeline in times]
     print(
         f"median pipeline time: {statistics.median(pipelines):.1f} s "
         f"(target {TARGET_SECONDS:.0f} s)"
