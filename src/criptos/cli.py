@@ -39,7 +39,7 @@ from kedro.io.core import DatasetError
 from kedro.utils import find_kedro_project
 
 from criptos.api import predict_command
-from criptos.contracts.errors import InputError
+from criptos.contracts.errors import find_input_error
 from criptos.contracts.model_bundle import (
     SIGNATURE_ALGORITHM,
     SIGNATURE_FIELD,
@@ -51,23 +51,6 @@ from criptos.datasets.model_registry import ModelRegistryDataset
 INPUT_ERROR_EXIT_CODE = 2
 MESSAGE_PREFIX = "criptos: error: "
 REGISTRY_DATASET = "model_registry"
-
-
-def find_input_error(error: BaseException) -> InputError | None:
-    """The ``InputError`` behind ``error``: itself or an explicit cause (``raise ... from``).
-
-    Kedro wraps a failed load in ``DatasetError`` (twice: the dataset, then the
-    catalog), each ``from`` the original error; implicit contexts (an error raised
-    while handling another) are not followed, so a bug stays a bug.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, InputError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__
-    return None
 
 
 def tracebacks_wanted(verbose: bool) -> bool:
