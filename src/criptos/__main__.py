@@ -2,7 +2,8 @@
 
 ``criptos [run options]`` is ``kedro run`` (see ``criptos.cli``);
 ``criptos verify-bundle [options]`` checks a published model version;
-``criptos predict ATIVO [--json]`` prints the API's answer for one asset.
+``criptos predict ATIVO [--json]`` prints the API's answer for one asset;
+``criptos deploy asl`` prints the Step Functions definition of the daily run.
 """
 
 import sys
@@ -26,6 +27,10 @@ def main(*args: Any, **kwargs: Any) -> Any:
         from criptos.api.predict_command import predict  # noqa: PLC0415
 
         return predict(arguments[1:], prog_name="criptos predict", **kwargs)
+    if arguments[:1] == ["deploy"]:
+        from criptos.aws.deploy_command import deploy  # noqa: PLC0415
+
+        return deploy(arguments[1:], prog_name="criptos deploy", **kwargs)
     run = find_run_command(package_name)
     return run(*args, **kwargs)
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from criptos.aws.params import DeployParams
 from criptos.config.run_date import resolve_run_date
 from criptos.config.schema import ParamsModel, parse_params
 from criptos.features.params import FeatureEngineeringParams
@@ -43,6 +44,7 @@ class ProjectParameters(ParamsModel):
     training: TrainingParams | None = None
     backtest: BacktestParams = BacktestParams()
     export: ExportParams = ExportParams()
+    deploy: DeployParams = DeployParams()
 
 
 def parse_parameters(raw: dict[str, Any]) -> ProjectParameters:

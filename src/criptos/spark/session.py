@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import warnings
+from typing import Any
 
 from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
@@ -22,6 +23,8 @@ class SparkSessionHook:
     Environments without ``spark.yml`` (base, local, s3) never import PySpark. The
     settings (``spark.master``, memory, shuffle partitions, ...) come from the YAML
     file as they are, so a cluster or AWS Glue only needs another environment file.
+    A session that is already active (AWS Glue's, made before Kedro starts) is
+    reused instead of building another one.
     """
 
     @hook_impl
@@ -49,11 +52,30 @@ class SparkSessionHook:
         from pyspark import SparkConf  # noqa: PLC0415 - only the spark environment needs PySpark
         from pyspark.sql import SparkSession  # noqa: PLC0415
 
-        conf = SparkConf().setAll(
-            [(str(key), str(value)) for key, value in settings.items()]
-        )
-        session = SparkSession.builder.appName(APP_NAME).config(conf=conf).getOrCreate()
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            session = _reuse(active, settings)
+        else:
+            conf = SparkConf().setAll(
+                [(str(key), str(value)) for key, value in settings.items()]
+            )
+            session = (
+                SparkSession.builder.appName(APP_NAME).config(conf=conf).getOrCreate()
+            )
         session.sparkContext.setLogLevel("WARN")
         logger.info(
-            "Spark session %s on %s", session.version, session.sparkContext.master
+            "Spark session %s on %s%s",
+            session.version,
+            session.sparkContext.master,
+            " (reused)" if active is not None else "",
         )
+
+
+def _reuse(session: Any, settings: dict[str, Any]) -> Any:
+    """The session that already runs (AWS Glue's, a notebook's) keeps its cluster,
+    master and memory; the settings Spark can change on a running session (the SQL
+    ones: time zone, Arrow, shuffle partitions) are applied to it."""
+    for key, value in settings.items():
+        if session.conf.isModifiable(str(key)):
+            session.conf.set(str(key), str(value))
+    return session
