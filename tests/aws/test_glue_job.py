@@ -38,7 +38,7 @@ from criptos.settings import CONFIG_LOADER_ARGS
 from tests.kedro_project import PROJECT_ROOT, cli_environment
 from tests.s3.helpers import RUN_DATE, output_tail, prepare_bucket
 from tests.s3_server import SeaweedS3
-from tests.spark.local_engine import comparable, local_features
+from tests.spark.local_engine import assert_same_as_local, comparable, local_features
 
 SCRIPT = PROJECT_ROOT / "deploy" / "aws" / "glue" / "feature_job.py"
 CONF = PROJECT_ROOT / "conf"
@@ -124,13 +124,7 @@ def _assert_features_equal_the_local_engines(
     )
     catalog = DataCatalog.from_config(configuration["catalog"])
     on_glue = catalog.load("cripto_features_latest@pandas")
-    assert list(on_glue.columns) == list(local.columns)
-    pd.testing.assert_frame_equal(
-        comparable(on_glue, sort=False),
-        comparable(local),
-        check_exact=True,
-        check_dtype=False,
-    )
+    assert_same_as_local(on_glue, local)
     return on_glue
 
 

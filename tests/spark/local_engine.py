@@ -41,3 +41,15 @@ def comparable(features: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
         if out[column].dtype == object or str(out[column].dtype) in {"str", "string"}:
             out[column] = out[column].astype("str")
     return out
+
+
+def assert_same_as_local(features: pd.DataFrame, local: pd.DataFrame) -> None:
+    """``features`` (as written, not re-sorted) equal the local engine's, column for
+    column and row for row, values bit for bit."""
+    assert list(features.columns) == list(local.columns)
+    pd.testing.assert_frame_equal(
+        comparable(features, sort=False),
+        comparable(local),
+        check_exact=True,
+        check_dtype=False,
+    )

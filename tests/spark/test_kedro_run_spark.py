@@ -20,7 +20,7 @@ from criptos.config.loader import ProjectConfigLoader
 from criptos.config.models import configured_model_names
 from criptos.settings import CONFIG_LOADER_ARGS
 from tests.kedro_project import KedroProject
-from tests.spark.local_engine import comparable, local_features
+from tests.spark.local_engine import assert_same_as_local, local_features
 
 pytestmark = [pytest.mark.spark, pytest.mark.e2e, pytest.mark.slow]
 
@@ -93,13 +93,7 @@ def test_the_pandas_features_equal_the_local_engines(spark_run, real_raw_csv: Pa
     catalog = DataCatalog.from_config(configuration["catalog"])
     on_spark = catalog.load("cripto_features_latest@pandas")
     assert isinstance(on_spark, pd.DataFrame)
-    assert list(on_spark.columns) == list(local.columns)
-    pd.testing.assert_frame_equal(
-        comparable(on_spark, sort=False),
-        comparable(local),
-        check_exact=True,
-        check_dtype=False,
-    )
+    assert_same_as_local(on_spark, local)
     report = json.loads(
         (project.path("reporting") / "validation_report.json").read_text()
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -22,10 +22,10 @@ from constructs import Construct
 from criptos.aws.access import Access, BucketLayout, api_access, stage_access
 from criptos.aws.stages import STAGES
 from criptos.aws.state_machine import function_name
+from criptos_cdk.log_groups import retained_log_group
 from criptos_cdk.permissions import grant_s3
 
 API_HANDLER = "criptos.aws.handlers.api"
-LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,7 @@ class Functions(Construct):
         super().__init__(scope, construct_id)
         self.by_name: dict[str, lambda_.DockerImageFunction] = {}
         for spec in specs:
-            log_group = logs.LogGroup(
-                self,
-                f"{spec.name}-logs",
-                retention=LOG_RETENTION,
-                removal_policy=RemovalPolicy.DESTROY,
-            )
+            log_group = retained_log_group(self, f"{spec.name}-logs")
             role = execution_role(self, f"{spec.name}-role", log_group)
             grant_s3(role, bucket_name, spec.access)
             self.by_name[spec.name] = lambda_.DockerImageFunction(

@@ -14,18 +14,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from criptos.aws.events import RAW_KEY
 from criptos.aws.stages import STAGES
 from criptos.aws.state_machine import definition, schedule_expression
+from criptos_cdk.log_groups import retained_log_group
 from criptos_cdk.nag import acknowledge, wildcard_resource
 
 
@@ -47,12 +46,7 @@ class Orchestration(Construct):
         arns = {
             stage.handler: functions[stage.handler].function_arn for stage in STAGES
         }
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        log_group = retained_log_group(self, "Logs")
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -15,12 +15,12 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_ecs_patterns as ecs_patterns
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from criptos.aws.access import Access
+from criptos_cdk.log_groups import retained_log_group
 from criptos_cdk.nag import acknowledge, wildcard_resource
 from criptos_cdk.permissions import grant_s3
 
@@ -53,12 +53,7 @@ class HttpApi(Construct):
         self, scope: Construct, construct_id: str, *, function: lambda_.IFunction
     ) -> None:
         super().__init__(scope, construct_id)
-        log_group = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        log_group = retained_log_group(self, "AccessLogs")
         self.api = apigw.HttpApi(
             self,
             "Api",
@@ -134,12 +129,7 @@ class FargateApi(Construct):
             description="criptos API task: reads the models and features prefixes",
         )
         grant_s3(task_role, bucket_name, access)
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        log_group = retained_log_group(self, "Logs")
         self.service = ecs_patterns.ApplicationLoadBalancedFargateService(
             self,
             "Service",
