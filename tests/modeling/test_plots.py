@@ -258,9 +258,11 @@ def test_predicted_vs_realized_has_one_panel_per_model(predictions):
         ]
         if name.startswith("regressor"):
             # Ten deciles of the forecast (ties split in row order): the mean
-            # forecast never falls from one decile to the next.
-            assert len(curve.get_xdata()) == 10
-            assert np.all(np.diff(curve.get_xdata()) >= 0)
+            # forecast never falls from one decile to the next (tied forecasts split
+            # over two deciles may average an ulp apart: rounding, not a fall).
+            means = np.asarray(curve.get_xdata())
+            assert len(means) == 10
+            assert np.all(np.diff(means) >= -1e-12 * np.abs(means).max())
             assert curve.get_xdata()[0] >= rows["predicted"].min()
             assert curve.get_xdata()[-1] <= rows["predicted"].max()
         else:
